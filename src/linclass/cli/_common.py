@@ -1,0 +1,75 @@
+"""What every command shares: common flags, argument types, output and progress."""
+
+import argparse
+import json
+import sys
+
+from linclass.errors import LinclassError
+
+
+def common_parser():
+    """Flags every command takes: ``--seed``, ``--json``, ``--debug``."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parent.add_argument("--json", action="store_true",
+                        help="print exactly one JSON object on stdout")
+    parent.add_argument("--debug", action="store_true", help="show tracebacks on failure")
+    return parent
+
+
+def fail_line(error):
+    """The one-line message for a failure."""
+    if isinstance(error, LinclassError | ValueError | OSError):
+        return f"linclass: {error}"
+    return (f"linclass: internal error: {type(error).__name__}: {error} "
+            "(rerun with --debug for the traceback and report it)")
+
+
+def positive_float(text):
+    """argparse type: a finite float > 0 (a bad value is a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def nonnegative_float(text):
+    """argparse type: a finite float >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def positive_int(text):
+    """argparse type: an integer > 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be an integer > 0, got {text!r}")
+    return value
+
+
+def emit(args, result, text):
+    """Print ``result`` as one JSON object with ``--json``, else the human-readable ``text``."""
+    if args.json:
+        json.dump(result, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(text)
+
+
+def progress(total, desc, unit="it"):
+    """A tqdm progress bar on stderr, shown only when stderr is a terminal."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
+                disable=not sys.stderr.isatty(), dynamic_ncols=True)

@@ -1,0 +1,99 @@
+"""The losses as the lecture writes them: one loop per sample, one per class.
+
+These are the readable definitions and the oracle for the vectorized versions in
+:mod:`linclass.losses`; the tests require identical results. Training never calls them.
+Each takes ``scores (N, C)`` and labels ``y (N,)`` and returns ``(mean loss, dscores)``.
+"""
+
+import math
+
+import numpy as np
+
+from linclass._validation import check_scores_labels
+
+
+def svm(scores, y, margin=1.0):
+    """Weston–Watkins: ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin)``."""
+    scores, y = check_scores_labels(scores, y)
+    n, c = scores.shape
+    loss = 0.0
+    dscores = np.zeros_like(scores)
+    for i in range(n):
+        for j in range(c):
+            if j == y[i]:
+                continue
+            m = scores[i, j] - scores[i, y[i]] + margin
+            if m > 0:
+                loss += m
+                dscores[i, j] += 1
+                dscores[i, y[i]] -= 1
+    return loss / n, dscores / n
+
+
+def squared_hinge(scores, y, margin=1.0):
+    """``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin) ** 2``."""
+    scores, y = check_scores_labels(scores, y)
+    n, c = scores.shape
+    loss = 0.0
+    dscores = np.zeros_like(scores)
+    for i in range(n):
+        for j in range(c):
+            if j == y[i]:
+                continue
+            m = scores[i, j] - scores[i, y[i]] + margin
+            if m > 0:
+                loss += m * m
+                dscores[i, j] += 2 * m
+                dscores[i, y[i]] -= 2 * m
+    return loss / n, dscores / n
+
+
+def crammer_singer(scores, y, margin=1.0):
+    """``L_i = max(0, margin + max_{j != y_i} s_j - s_{y_i})``; ties go to the first class."""
+    scores, y = check_scores_labels(scores, y)
+    n, c = scores.shape
+    loss = 0.0
+    dscores = np.zeros_like(scores)
+    for i in range(n):
+        best = None
+        for j in range(c):
+            if j != y[i] and (best is None or scores[i, j] > scores[i, best]):
+                best = j
+        m = margin + scores[i, best] - scores[i, y[i]]
+        if m > 0:
+            loss += m
+            dscores[i, best] += 1
+            dscores[i, y[i]] -= 1
+    return loss / n, dscores / n
+
+
+def one_vs_all(scores, y, margin=1.0):
+    """``L_i = sum_j max(0, margin - t_j s_j)`` with ``t_j = +1`` for ``j = y_i``, else -1."""
+    scores, y = check_scores_labels(scores, y)
+    n, c = scores.shape
+    loss = 0.0
+    dscores = np.zeros_like(scores)
+    for i in range(n):
+        for j in range(c):
+            t = 1 if j == y[i] else -1
+            m = margin - t * scores[i, j]
+            if m > 0:
+                loss += m
+                dscores[i, j] -= t
+    return loss / n, dscores / n
+
+
+def softmax(scores, y):
+    """``L_i = -log(exp(s_{y_i}) / sum_j exp(s_j))``, shifted by the row maximum."""
+    scores, y = check_scores_labels(scores, y)
+    n, c = scores.shape
+    loss = 0.0
+    dscores = np.zeros_like(scores)
+    for i in range(n):
+        top = max(scores[i, j] for j in range(c))
+        total = sum(math.exp(scores[i, j] - top) for j in range(c))
+        loss += -(scores[i, y[i]] - top) + math.log(total)
+        for j in range(c):
+            p = math.exp(scores[i, j] - top) / total
+            dscores[i, j] = p - (1 if j == y[i] else 0)
+    return loss / n, dscores / n

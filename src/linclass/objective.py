@@ -1,0 +1,113 @@
+r"""The lecture's whole objective on a linear score function.
+
+.. math::
+
+    L(W, b) = \underbrace{\frac{1}{N} \sum_i L_i(x_i W + b,\; y_i)}_{\text{data loss}}
+              + \underbrace{\lambda R(W)}_{\text{regularization}}
+
+    \frac{\partial L}{\partial W} = X^\top\, \frac{\partial L}{\partial S} + \lambda\,\nabla R(W),
+    \qquad
+    \frac{\partial L}{\partial b} = \mathbf{1}^\top \frac{\partial L}{\partial S}
+
+Three separate pieces, as in the lecture: the score function ``S = X W + b``, a data loss
+from :mod:`linclass.losses`, a regularizer from :mod:`linclass.regularizers`. The bias is not
+regularized.
+
+Notes
+-----
+The data losses are sums of per-row terms, so the gradient can be accumulated over row
+blocks of X: each block is multiplied by W and, while it is still in cache, its transpose by
+the block's score gradient. X is read from memory once instead of twice, which is the
+bound for a memory-bound problem such as 49,000 x 3,073 images against 10 classes.
+"""
+
+import numpy as np
+
+from linclass._validation import fail, float_dtype, resolve
+from linclass.losses import LOSSES
+from linclass.regularizers import REGULARIZERS
+
+#: Bytes of X per row block: small enough that a block stays in the per-core L2 cache
+#: between the two products, large enough that BLAS runs at full speed.
+BLOCK_BYTES = 1 << 20
+
+
+def check_linear_inputs(W, b, X, y):
+    """Check the shapes of ``W (D, C)``, ``b (C,)``, ``X (N, D)``, ``y (N,)``."""
+    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
+    if W.ndim != 2:
+        raise fail("W", "a 2-D array (D features, C classes)", f"shape {W.shape}")
+    d, c = W.shape
+    if b.shape != (c,):
+        raise fail("b", f"a 1-D array of {c} biases (one per column of W)", f"shape {b.shape}")
+    if X.ndim != 2 or X.shape[1] != d:
+        raise fail("X", f"a 2-D array (N, {d}) matching W's {d} rows", f"shape {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise fail("y", f"a 1-D array of {X.shape[0]} labels (one per row of X)",
+                   f"shape {y.shape}")
+    if X.shape[0] == 0:
+        raise fail("X", "non-empty", "0 rows")
+    return W, b, X, y
+
+
+def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
+                l1_ratio=0.5, block_rows=None):
+    """Data loss plus regularization of the linear classifier ``scores = X @ W + b``.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C)
+    b : ndarray of shape (C,)
+    X : ndarray of shape (N, D)
+    y : ndarray of shape (N,), integer labels in [0, C)
+    loss : {'svm', 'squared_hinge', 'crammer_singer', 'one_vs_all', 'softmax'}
+    reg : {'l2', 'l1', 'elastic_net', 'none'}
+    reg_strength : float, lambda >= 0
+    margin : float, the SVM margin Delta (ignored by softmax)
+    l1_ratio : float, the elastic net's share of L1
+    block_rows : int, rows of X per block (default: about ``BLOCK_BYTES`` of X)
+
+    Returns
+    -------
+    loss : float
+    dW : ndarray of shape (D, C)
+    db : ndarray of shape (C,)
+
+    The computation runs in float32 when W and X are float32 and in float64 otherwise
+    (integers are promoted); dW and db have that dtype.
+
+    Examples
+    --------
+    >>> W, b = np.zeros((4, 3)), np.zeros(3)
+    >>> X, y = np.ones((5, 4)), np.array([0, 1, 2, 0, 1])
+    >>> round(linear_loss(W, b, X, y, loss="svm")[0], 6)  # C - 1 at W = 0
+    2.0
+    """
+    loss_fn = resolve("loss", loss, LOSSES)
+    reg_fn = resolve("reg", reg, REGULARIZERS)
+    W, b, X, y = check_linear_inputs(W, b, X, y)
+    dtype = float_dtype(W, X)
+    W = W.astype(dtype, copy=False)
+    b = b.astype(dtype, copy=False)
+    loss_kwargs = {} if loss == "softmax" else {"margin": margin}
+    reg_kwargs = {"l1_ratio": l1_ratio} if reg == "elastic_net" else {}
+
+    n, d = X.shape
+    if block_rows is None:
+        block_rows = max(1, BLOCK_BYTES // (d * dtype.itemsize))
+    data_loss = 0.0
+    dW = np.zeros_like(W)
+    db = np.zeros_like(b)
+    for start in range(0, n, block_rows):
+        Xb = X[start:start + block_rows].astype(dtype, copy=False)  # (B, D)
+        scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
+        scores += b
+        block_loss, dscores = loss_fn(scores, y[start:start + block_rows], **loss_kwargs)
+        weight = Xb.shape[0] / n  # block means -> the mean over all N rows
+        data_loss += block_loss * weight
+        dscores *= dtype.type(weight)
+        dW += Xb.T @ dscores  # (D, B) @ (B, C) -> (D, C)
+        db += dscores.sum(axis=0)
+    penalty, dR = reg_fn(W, reg_strength, **reg_kwargs)
+    dW += dR.astype(dtype, copy=False)
+    return data_loss + penalty, dW, db
