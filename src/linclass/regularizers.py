@@ -47,7 +47,8 @@ def l1(W, strength):
 def elastic_net(W, strength, l1_ratio=0.5):
     r"""Elastic net: :math:`\lambda\,(\rho \sum |W| + (1 - \rho) \sum W^2)`.
 
-    :math:`\rho` is ``l1_ratio``. Gradient :math:`\lambda\,(\rho\,\mathrm{sign}(W) + 2 (1 - \rho) W)`.
+    :math:`\rho` is ``l1_ratio``. Gradient
+    :math:`\lambda\,(\rho\,\mathrm{sign}(W) + 2 (1 - \rho) W)`.
 
     >>> elastic_net(np.array([1.0, -2.0]), 1.0, l1_ratio=0.5)[0]
     4.0
