@@ -21,6 +21,7 @@ run: install
 test: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
+	@if [ -d tests/js ]; then node --test tests/js/; fi
 
 bench: install-test
 	$(BIN)/python -m benchmarks
