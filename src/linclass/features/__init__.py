@@ -1,0 +1,34 @@
+"""Image features for linear classifiers: raw pixels, colour histograms, HOG, bag of words.
+
+Names for ``--features`` are the keys of :data:`FEATURES`; ``"hog+hsv"`` concatenates
+extractors (:class:`FeaturePipeline`).
+
+The extractor protocol
+----------------------
+Every extractor (a class in :data:`FEATURES`) has
+
+- ``name`` : str, its key in :data:`FEATURES`;
+- ``fit(images, rng=None) -> self`` : learn from training images (a no-op returning ``self``
+  for stateless extractors); ``rng`` is a seed or :class:`numpy.random.Generator`;
+- ``transform(images, progress=None) -> (N, F) float32``; ``progress(k)``, if given, is
+  called with the number of images just processed;
+- ``params() -> dict`` : its settings, JSON-able, the keyword arguments of its constructor;
+- ``arrays() -> dict`` of numpy arrays it learned (empty for stateless extractors);
+- ``from_state(params, arrays)`` (classmethod) : rebuild it, fitted, from the two above.
+
+Images are ``(N, H, W, C)`` arrays with ``C = 1`` or ``3``, uint8 as :func:`linclass.data.load`
+gives them (float32/float64 also accepted).
+"""
+
+from linclass.features._base import Extractor
+from linclass.features._pipeline import STANDARDIZE, FeaturePipeline
+from linclass.features._raw import RawPixels
+from linclass.features._registry import FEATURES
+
+__all__ = [
+    "FEATURES",
+    "STANDARDIZE",
+    "Extractor",
+    "FeaturePipeline",
+    "RawPixels",
+]
