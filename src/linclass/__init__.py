@@ -6,7 +6,7 @@
 2.9
 """
 
-from linclass import gradcheck, losses, regularizers
+from linclass import gradcheck, losses, optim, regularizers
 from linclass.objective import linear_loss
 
 __version__ = "0.1.0"
@@ -15,5 +15,6 @@ __all__ = [
     "gradcheck",
     "linear_loss",
     "losses",
+    "optim",
     "regularizers",
 ]
