@@ -1,0 +1,24 @@
+"""Datasets: one ``load`` for every source, stratified splits, toy 2-D sets.
+
+>>> import linclass as lc
+>>> ds = lc.data.load("digits")
+>>> train_idx, val_idx = lc.data.train_val_split(ds.labels, 0.1, seed=0)
+>>> len(train_idx), len(val_idx)
+(1617, 180)
+"""
+
+from linclass.data import toy
+from linclass.data._cache import cache_dir
+from linclass.data._dataset import Dataset
+from linclass.data._load import load
+from linclass.data.splits import default_val_size, dev_subset, train_val_split
+
+__all__ = [
+    "Dataset",
+    "cache_dir",
+    "default_val_size",
+    "dev_subset",
+    "load",
+    "toy",
+    "train_val_split",
+]

@@ -1,0 +1,240 @@
+"""``load(source)``: every ``--data SOURCE`` form through one function."""
+
+import os
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+from linclass._validation import fail
+from linclass.data import _cache, _cifar10
+from linclass.data._cifar import BATCH_FILES, load_batches
+from linclass.data._dataset import Dataset
+from linclass.data._decode import is_image_name, resize_all
+from linclass.data._imagefolder import decode_members, find_layout
+from linclass.errors import DataError
+
+SPLITS = ("train", "test")
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz")
+SOURCES_HELP = ("'digits', 'cifar10', an image folder (ROOT/<class>/<image>), a directory of "
+                "CIFAR-10 python batches, a .tar/.tar.gz/.tgz archive of either, or a .npz file")
+
+
+def load(source="digits", *, split=None, image_size=None, skip_bad=False, progress=None):
+    """Load a labelled image dataset.
+
+    Parameters
+    ----------
+    source : str or path-like
+        ``"digits"`` (scikit-learn's 1,797 8x8 digits, scaled 0..16 -> 0..255, one channel),
+        ``"cifar10"`` (CIFAR-10 in the cache directory, downloaded when absent), a directory
+        (an image folder ``ROOT/<class>/<image>`` or CIFAR-10 python batches), a
+        ``.tar``/``.tar.gz``/``.tgz`` archive of either, or a ``.npz`` file with ``X``
+        (N, H, W[, C]) uint8, ``y`` (N,) and optional ``class_names``.
+    split : {None, "train", "test"}
+        Which part of a source that has parts: CIFAR-10 batches (``data_batch_1..5`` or
+        ``test_batch``) and image folders with ``train/`` and ``test/`` sub-folders.
+        ``None`` means ``"train"``. Sources without parts ignore it.
+    image_size : (int, int), optional
+        Resize every image to (H, W). Without it, images of different sizes are an error.
+    skip_bad : bool
+        Skip images that cannot be decoded (listed in ``Dataset.skipped``) instead of failing.
+    progress : callable, optional
+        ``progress(n_done, n_total)``, called as images are decoded.
+
+    Returns
+    -------
+    Dataset
+        ``images`` (N, H, W, C) uint8, ``labels`` (N,) int64, ``class_names``, ``source``.
+
+    Raises
+    ------
+    DataError
+        Missing, empty, corrupt or unsafe data; the message names the file and the fix.
+
+    Examples
+    --------
+    >>> ds = load("digits")
+    >>> ds.images.shape, ds.n_classes
+    ((1797, 8, 8, 1), 10)
+    """
+    if split is not None and split not in SPLITS:
+        raise fail("split", "one of None, 'train', 'test'", repr(split))
+    image_size = _check_image_size(image_size)
+    options = {"split": split, "image_size": image_size, "skip_bad": bool(skip_bad),
+               "progress": progress}
+    if isinstance(source, str) and source == "digits":
+        return _resized(_digits(), image_size)
+    if isinstance(source, str) and source == "cifar10":
+        return _resized(_cifar10.load(split, progress), image_size)
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return _directory(path, **options)
+    if path.is_file():
+        name = path.name.lower()
+        if name.endswith(".npz"):
+            return _resized(_npz(path), image_size)
+        if name.endswith(ARCHIVE_SUFFIXES):
+            return _archive(path, **options)
+        raise DataError(f"cannot read {path}: a data file must be .npz, .tar, .tar.gz or "
+                        f".tgz; SOURCE is one of {SOURCES_HELP}")
+    raise DataError(f"data source {str(source)!r} not found: SOURCE is one of {SOURCES_HELP}")
+
+
+def _check_image_size(image_size):
+    if image_size is None:
+        return None
+    try:
+        height, width = (int(v) for v in image_size)
+        ok = height > 0 and width > 0 and (height, width) == tuple(image_size)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise fail("image_size", "a pair (H, W) of positive integers", repr(image_size))
+    return height, width
+
+
+def _resized(dataset, image_size):
+    if image_size is None or dataset.images.shape[1:3] == image_size:
+        return dataset
+    return Dataset(resize_all(dataset.images, image_size), dataset.labels,
+                   dataset.class_names, dataset.source, dataset.skipped)
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    # values 0..16 -> 0..255
+    images = np.rint(bunch.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
+    return Dataset(images, bunch.target.astype(np.int64),
+                   tuple(str(c) for c in bunch.target_names), "digits (scikit-learn)")
+
+
+def _npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {k: archive[k] for k in archive.files}
+    except ValueError as error:
+        raise DataError(f"cannot read {path}: {error} (object arrays are never unpickled; "
+                        "store X, y and class_names as plain arrays)") from None
+    except (OSError, EOFError) as error:
+        raise DataError(f"cannot read {path}: not a valid .npz file ({error})") from None
+    if "X" not in arrays or "y" not in arrays:
+        raise DataError(f"{path} must hold arrays 'X' and 'y', holds {sorted(arrays)}")
+    X, y = arrays["X"], arrays["y"]
+    if X.ndim == 3:
+        X = X[..., None]
+    if X.dtype != np.uint8 or X.ndim != 4 or X.shape[3] not in (1, 3):
+        raise DataError(f"{path}: X must be uint8 (N, H, W) or (N, H, W, C) with C = 1 or 3, "
+                        f"got {X.dtype} {X.shape}")
+    if y.shape != (len(X),):
+        raise DataError(f"{path}: y must have shape ({len(X)},), got {y.shape}")
+    if "class_names" in arrays:
+        names = tuple(str(n) for n in arrays["class_names"].ravel())
+        if not np.issubdtype(y.dtype, np.integer) or (y.size and not
+                                                      0 <= y.min() <= y.max() < len(names)):
+            raise DataError(f"{path}: y must hold class indices in [0, {len(names)}) "
+                            "(one per entry of class_names)")
+        labels = y.astype(np.int64)
+    else:  # the distinct values of y, sorted, name the classes
+        values, labels = np.unique(y, return_inverse=True)
+        names = tuple(str(v) for v in values)
+    return Dataset(X, labels.astype(np.int64), names, str(path))
+
+
+def _walk(root):
+    """Relative POSIX paths of the files under ``root``; folders end with '/'."""
+    entries = []
+    for folder, dirs, files in os.walk(root):
+        rel = Path(folder).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        entries.extend(prefix + d + "/" for d in dirs)
+        entries.extend(prefix + f for f in files)
+    return entries
+
+
+def _batch_dir(path):
+    for candidate in (path, path / "cifar-10-batches-py"):
+        if any((candidate / name).is_file() for name in BATCH_FILES):
+            return candidate
+    return None
+
+
+def _read_file(folder):
+    def read(name):
+        file = folder / name
+        return file.read_bytes() if file.is_file() else None
+    return read
+
+
+def _directory(path, *, split, image_size, skip_bad, progress):
+    batches = _batch_dir(path)
+    if batches is not None:
+        return _resized(load_batches(_read_file(batches), str(batches), split), image_size)
+    entries = _walk(path)
+    root, class_names, members = find_layout(entries, str(path), split)
+    files = [path / p for p, _ in members]
+    stats = [(str(f), s.st_size, s.st_mtime_ns) for f in files for s in [f.stat()]]
+    entry = _cache.key(kind="folder", path=str(path.resolve()), files=_cache.key(stats=stats),
+                       split=split, image_size=image_size, skip_bad=skip_bad)
+    cached = _cache.load(entry)
+    if cached is not None:
+        return cached
+    where = str(path / root.rstrip("/")) if root else str(path)
+    dataset = decode_members(members, class_names, [str(f) for f in files], where=where,
+                             image_size=image_size, skip_bad=skip_bad, progress=progress)
+    _cache.store(entry, dataset)
+    return dataset
+
+
+def read_archive(path):
+    """Every member of a tar archive: ``{name: bytes}`` for files, folders as ``name/``.
+
+    Each member passes :func:`tarfile.data_filter` first (the filter of
+    ``extractall(filter="data")``): absolute paths, ``..`` components and links pointing
+    outside the archive are refused with the member named. Nothing is written to disk.
+    """
+    destination = os.path.realpath(os.sep + "linclass-archive")
+    contents = {}
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            for member in tar:
+                try:
+                    tarfile.data_filter(member, destination)
+                except tarfile.FilterError as error:
+                    raise DataError(f"refusing to read {path}: {error}") from None
+                name = member.name.removeprefix("./").rstrip("/")
+                if member.isdir():
+                    contents[name + "/"] = None
+                elif (member.isfile() or member.islnk() or member.issym()) and (
+                        is_image_name(name) or name.rsplit("/", 1)[-1] in BATCH_FILES):
+                    contents[name] = tar.extractfile(member).read()
+                else:
+                    contents[name] = None
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise DataError(f"cannot read archive {path}: {error}") from None
+    return contents
+
+
+def _archive(path, *, split, image_size, skip_bad, progress):
+    entry = _cache.key(kind="archive", digest=_cache.file_digest(path), split=split,
+                       image_size=image_size, skip_bad=skip_bad)
+    cached = _cache.load(entry)
+    if cached is not None:
+        return cached
+    contents = read_archive(path)
+    batch_members = [n for n in contents if n.rsplit("/", 1)[-1] in BATCH_FILES]
+    if batch_members:
+        folder = batch_members[0].rpartition("/")[0]
+        prefix = folder + "/" if folder else ""
+        dataset = _resized(load_batches(lambda name: contents.get(prefix + name),
+                                        f"{path}:{folder or '.'}", split), image_size)
+    else:
+        root, class_names, members = find_layout(list(contents), str(path), split)
+        where = f"{path}:{root.rstrip('/')}" if root else str(path)
+        dataset = decode_members(members, class_names, [contents[p] for p, _ in members],
+                                 where=where, image_size=image_size, skip_bad=skip_bad,
+                                 progress=progress)
+    _cache.store(entry, dataset)
+    return dataset
