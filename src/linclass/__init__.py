@@ -6,15 +6,17 @@
 2.9
 """
 
-from linclass import gradcheck, losses, optim, regularizers
+from linclass import data, gradcheck, losses, optim, preprocessing, regularizers
 from linclass.objective import linear_loss
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "data",
     "gradcheck",
     "linear_loss",
     "losses",
     "optim",
+    "preprocessing",
     "regularizers",
 ]
