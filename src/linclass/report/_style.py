@@ -1,0 +1,102 @@
+"""One look for every figure: readable fonts, colour-blind-safe colours, fixed pixel sizes.
+
+Figures are built with the object-oriented API (:class:`matplotlib.figure.Figure`), never
+through ``pyplot``, so plotting touches no global figure state and needs no display.
+"""
+
+import functools
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+from matplotlib import cycler
+from matplotlib.figure import Figure
+
+from linclass._validation import fail
+
+#: Dots per inch of every figure; a figure of ``w x h`` inches is ``100 w x 100 h`` pixels.
+DPI = 100
+
+#: Okabe & Ito's palette, distinguishable with every common colour-vision deficiency
+#: (M. Okabe and K. Ito, "Color Universal Design", 2002, https://jfly.uni-koeln.de/color/).
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+          "#000000")
+
+#: Diverging map for signed weights (zero is white), sequential map for everything else.
+DIVERGING, SEQUENTIAL = "RdBu_r", "viridis"
+
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "figure.titlesize": 14,
+    "axes.prop_cycle": cycler(color=COLORS),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "image.interpolation": "nearest",
+}
+
+
+def styled(plot):
+    """Decorator: build the figure under :data:`STYLE` (the caller's rcParams are restored)."""
+
+    @functools.wraps(plot)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return plot(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(width, height):
+    """A blank :class:`~matplotlib.figure.Figure` of ``width x height`` inches at :data:`DPI`."""
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def save_png(fig, path):
+    """Write ``fig`` to ``path`` as PNG atomically (temporary file, then rename).
+
+    The PNG has exactly ``fig.get_size_inches() * DPI`` pixels (no tight bounding box).
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fig.savefig(handle, format="png", dpi=DPI)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is for reading
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+def show_image(ax, image, title=None, **title_kwargs):
+    """Draw one image without ticks: ``(H, W, 3)`` in colour, ``(H, W)`` or ``(H, W, 1)`` grey."""
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    gray = {"cmap": "gray"} if image.ndim == 2 else {}
+    ax.imshow(image, **gray)
+    hide_frame(ax)
+    if title is not None:
+        ax.set_title(title, **title_kwargs)
+
+
+def check_class_names(class_names, n_classes, per):
+    """``class_names`` as a list of ``n_classes`` str (one per ``per``)."""
+    names = [str(name) for name in class_names]
+    if len(names) != n_classes:
+        raise fail("class_names", f"{n_classes} names (one per {per})", f"{len(names)} names")
+    return names
+
+
+def hide_frame(ax):
+    """No ticks and no spines (the axis labels stay visible)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)

@@ -1,0 +1,137 @@
+"""A linear classifier is template matching: each class's weights, looked at.
+
+Each column ``W[:, k]`` of a raw-pixel model is an image: the score ``x . W[:, k]`` is the match
+of the image ``x`` against that template [1]_. For feature models the weights of each feature
+block are shown as a heat map (classes x features).
+
+References
+----------
+.. [1] CS231n, "Linear classification: Interpreting a linear classifier",
+   https://cs231n.github.io/linear-classify/#interpret
+"""
+
+import math
+
+import numpy as np
+
+from linclass._validation import fail
+from linclass.report._style import DIVERGING, check_class_names, new_figure, show_image, styled
+
+
+def template_images(W, image_shape):
+    """The columns of ``W`` as images, each rescaled to [0, 1] on its own.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C)
+        Weights of a raw-pixel model, ``D = H * W_img * channels`` in C order
+        (the order of ``images.reshape(N, -1)``).
+    image_shape : tuple
+        ``(H, W_img)`` or ``(H, W_img, channels)``.
+
+    Returns
+    -------
+    ndarray of shape (C, *image_shape), float64
+        ``(w - min w) / (max w - min w)`` per class; a constant class is all zeros.
+
+    Examples
+    --------
+    >>> template_images(np.array([[0.0, 5.0], [2.0, 1.0]]), (2, 1))[:, :, 0].tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    W = np.asarray(W, dtype=np.float64)
+    shape = tuple(int(s) for s in image_shape)
+    if W.ndim != 2 or W.shape[0] != math.prod(shape):
+        raise fail("W", f"a 2-D array ({math.prod(shape)}, C) matching image_shape {shape}",
+                   f"shape {W.shape}", "Templates exist only for raw-pixel models.")
+    templates = W.T.reshape((W.shape[1],) + shape)  # (D, C) -> (C, H, W_img[, channels])
+    axes = tuple(range(1, templates.ndim))
+    low = templates.min(axis=axes, keepdims=True)
+    span = templates.max(axis=axes, keepdims=True) - low
+    return (templates - low) / np.where(span > 0, span, 1.0)
+
+
+@styled
+def plot_templates(W, image_shape, class_names, *, ncols=5):
+    """Each class's weights rendered as an image (:func:`template_images`), one panel per class.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C)
+    image_shape : tuple, ``(H, W_img)`` or ``(H, W_img, channels)``
+    class_names : sequence of C str
+    ncols : int, panels per row
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.axes[k]`` shows class ``k``; its image array is ``template_images(W)[k]``.
+    """
+    templates = template_images(W, image_shape)
+    names = check_class_names(class_names, len(templates), "column of W")
+    ncols = min(ncols, len(templates))
+    nrows = math.ceil(len(templates) / ncols)
+    fig = new_figure(2.0 * ncols, 2.2 * nrows + 0.5)
+    fig.suptitle("Class templates: learned weights as images (rescaled per class)")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, template, name in zip(axes, templates, names, strict=False):
+        show_image(ax, template, name)
+    for ax in axes[len(templates):]:
+        fig.delaxes(ax)
+    return fig
+
+
+def feature_blocks(blocks, n_features):
+    """Check ``blocks`` ((name, size) pairs or a {name: size} dict) against ``n_features``.
+
+    Returns a list of ``(name, slice)``: block ``name`` is ``W[slice]``.
+
+    >>> feature_blocks({"hog": 3, "hsv": 2}, 5)
+    [('hog', slice(0, 3, None)), ('hsv', slice(3, 5, None))]
+    """
+    pairs = list(blocks.items()) if isinstance(blocks, dict) else [tuple(p) for p in blocks]
+    sizes = [int(size) for _, size in pairs]
+    if not pairs or min(sizes) < 1 or sum(sizes) != n_features:
+        raise fail("blocks", f"(name, size) pairs with sizes >= 1 summing to {n_features} "
+                   "(the rows of W)", f"sizes {sizes}")
+    ends = np.cumsum(sizes)
+    return [(str(name), slice(int(end - size), int(end)))
+            for (name, _), size, end in zip(pairs, sizes, ends, strict=True)]
+
+
+@styled
+def plot_feature_weights(W, blocks, class_names):
+    """The weights of each feature block as a heat map: classes (rows) x features (columns).
+
+    Each block has its own symmetric colour scale (zero is white, red positive, blue
+    negative), because blocks such as HOG and colour histograms differ in scale.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C)
+    blocks : sequence of (name, size) or dict {name: size}, sizes summing to D
+    class_names : sequence of C str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One heat-map axes per block (image array ``W[block].T``), each with a colour bar.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 2:
+        raise fail("W", "a 2-D array (D features, C classes)", f"shape {W.shape}")
+    spans = feature_blocks(blocks, W.shape[0])
+    names = check_class_names(class_names, W.shape[1], "column of W")
+    fig = new_figure(11, 0.3 * len(names) * len(spans) + 1.0 * len(spans) + 0.6)
+    fig.suptitle("Learned weights per feature block (rows: classes)")
+    axes = fig.subplots(len(spans), 1, squeeze=False).ravel()
+    for ax, (block, span) in zip(axes, spans, strict=True):
+        weights = W[span].T  # (C, block size)
+        limit = float(np.abs(weights).max()) or 1.0
+        image = ax.imshow(weights, aspect="auto", cmap=DIVERGING, vmin=-limit, vmax=limit)
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel(f"{block}: feature index (0 to {weights.shape[1] - 1})")
+        ax.set_title(f"{block} ({weights.shape[1]} features)")
+        fig.colorbar(image, ax=ax, label="weight", pad=0.01)
+    return fig
+
