@@ -95,6 +95,8 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     n, d = X.shape
     if block_rows is None:
         block_rows = max(1, BLOCK_BYTES // (d * dtype.itemsize))
+    elif not isinstance(block_rows, int | np.integer) or block_rows < 1:
+        raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
     data_loss = 0.0
     dW = np.zeros_like(W)
     db = np.zeros_like(b)
