@@ -71,8 +71,10 @@ def test_cache_is_written_once_and_read_back(images):
 def test_progress_counts_every_image_per_extractor(images):
     many = np.concatenate([images, images, images])  # more than one batch
     seen = []
-    FeaturePipeline.from_spec("raw", cache=False).fit_transform(many, progress=seen.append)
-    assert sum(seen) == len(many) and len(seen) > 1
+    FeaturePipeline.from_spec("raw+hsv", cache=False).fit_transform(
+        many, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) > 2 and seen[-1] == (2 * len(many), 2 * len(many))
+    assert all(a[0] < b[0] and a[1] == b[1] for a, b in zip(seen, seen[1:], strict=False))
 
 
 @pytest.mark.parametrize("spec, match", [

@@ -10,8 +10,8 @@ Every extractor (a class in :data:`FEATURES`) has
 - ``name`` : str, its key in :data:`FEATURES`;
 - ``fit(images, rng=None) -> self`` : learn from training images (a no-op returning ``self``
   for stateless extractors); ``rng`` is a seed or :class:`numpy.random.Generator`;
-- ``transform(images, progress=None) -> (N, F) float32``; ``progress(k)``, if given, is
-  called with the number of images just processed;
+- ``transform(images, progress=None) -> (N, F) float32``; ``progress(n_done, n_total)``,
+  if given, is called as batches of images are done (as in :func:`linclass.data.load`);
 - ``params() -> dict`` : its settings, JSON-able, the keyword arguments of its constructor;
 - ``arrays() -> dict`` of numpy arrays it learned (empty for stateless extractors);
 - ``from_state(params, arrays)`` (classmethod) : rebuild it, fitted, from the two above.
@@ -21,6 +21,16 @@ gives them (float32/float64 also accepted).
 """
 
 from linclass.features._base import Extractor
+from linclass.features._color import (
+    ColorHistogram,
+    HueHistogram,
+    JointColorHistogram,
+    PyramidColorHistogram,
+    RGBHistogram,
+    color_histogram,
+    rgb_to_hsv,
+)
+from linclass.features._hog import HOGFeatures, hog
 from linclass.features._pipeline import STANDARDIZE, FeaturePipeline
 from linclass.features._raw import RawPixels
 from linclass.features._registry import FEATURES
@@ -28,7 +38,16 @@ from linclass.features._registry import FEATURES
 __all__ = [
     "FEATURES",
     "STANDARDIZE",
+    "ColorHistogram",
     "Extractor",
     "FeaturePipeline",
+    "HOGFeatures",
+    "HueHistogram",
+    "JointColorHistogram",
+    "PyramidColorHistogram",
+    "RGBHistogram",
     "RawPixels",
+    "color_histogram",
+    "hog",
+    "rgb_to_hsv",
 ]

@@ -46,8 +46,8 @@ def work_dtype(images):
 def map_batches(fn, images, progress=None, batch_size=BATCH_SIZE):
     """Apply ``fn`` to consecutive batches of ``images`` and stack the ``(n, F)`` results.
 
-    ``progress``, if given, is called with the number of images just processed after every
-    batch (``tqdm``'s ``update`` fits).
+    ``progress(n_done, n_total)``, if given, is called after every batch (the convention of
+    :func:`linclass.data.load`).
     """
     n = len(images)
     out = None
@@ -57,7 +57,7 @@ def map_batches(fn, images, progress=None, batch_size=BATCH_SIZE):
             out = np.empty((n, block.shape[1]), dtype=block.dtype)
         out[start:start + len(block)] = block
         if progress is not None and len(block):
-            progress(len(block))
+            progress(start + len(block), n)
     return out
 
 

@@ -56,7 +56,7 @@ def cached_transform(extractor, images, progress=None, images_digest=None):
             features = None  # damaged entry: recompute and overwrite it
         if features is not None and features.shape[0] == len(images):
             if progress is not None:
-                progress(len(images))
+                progress(len(images), len(images))
             return features
     features = extractor.transform(images, progress=progress)
     _save_atomic(path, features)

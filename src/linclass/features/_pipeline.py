@@ -85,8 +85,8 @@ class FeaturePipeline:
     def fit_transform(self, images, rng=None, progress=None):
         """Fit the extractors and the standardization on ``images``; their features (N, F).
 
-        ``progress(k)`` is called as images are processed, once per extractor: its total is
-        ``len(images) * len(self.extractors)``.
+        ``progress(n_done, n_total)`` is called as images are processed; every extractor
+        processes every image, so ``n_total = len(images) * len(self.extractors)``.
         """
         images = check_images(images)
         rng = np.random.default_rng(rng)
@@ -136,11 +136,14 @@ class FeaturePipeline:
         use_cache = self.cache and len(images) >= CACHE_MIN_IMAGES
         digest = digest_images(images) if use_cache else None
         parts = []
-        for extractor in self.extractors:
+        n, total = len(images), len(images) * len(self.extractors)
+        for i, extractor in enumerate(self.extractors):
+            step = None if progress is None else (
+                lambda done, _, before=i * n: progress(before + done, total))
             if use_cache:
-                parts.append(cached_transform(extractor, images, progress, digest))
+                parts.append(cached_transform(extractor, images, step, digest))
             else:
-                parts.append(extractor.transform(images, progress=progress))
+                parts.append(extractor.transform(images, progress=step))
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)  # (N, F)
 
     def _fit_scale(self, features):

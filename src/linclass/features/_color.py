@@ -1,0 +1,290 @@
+"""Colour histograms: HSV hue (CS231n's feature), per-channel RGB, joint 3-D, spatial pyramid.
+
+All histograms of a batch come from one ``np.bincount`` over (image, region, bin) indices;
+the bin of a value is computed exactly as ``numpy.histogram`` computes it for uniform bins.
+"""
+
+import numpy as np
+
+from linclass._validation import fail
+from linclass.features._base import Extractor, check_images, map_batches
+
+SPACES = {"rgb": "rgb", "hsv": "hsv"}
+
+
+def rgb_to_hsv(images):
+    """Hue, saturation and value of RGB images, each in [0, 1] (matplotlib's convention).
+
+    Parameters
+    ----------
+    images : array (..., 3)
+        Integer images are read as 0..255, float images as 0..1.
+
+    Returns
+    -------
+    ndarray (..., 3), float32 for integer or float32 input, float64 for float64
+        ``V = max(R, G, B)``, ``S = (V - min) / V`` (0 where V = 0), and hue
+        ``H = ((G - B) / d, 2 + (B - R) / d, 4 + (R - G) / d)[argmax] / 6 mod 1`` with
+        ``d = V - min`` (0 where d = 0); ties in the maximum go to blue, then green, as in
+        ``matplotlib.colors.rgb_to_hsv``.
+
+    References
+    ----------
+    A. R. Smith, "Color gamut transform pairs", SIGGRAPH 1978, :doi:`10.1145/800248.807361`.
+    """
+    images = np.asarray(images)
+    if images.shape[-1:] != (3,):
+        raise fail("images", "an RGB array with a last axis of 3", f"shape {images.shape}")
+    return np.stack(_hsv_planes(images, "hsv"), axis=-1)
+
+
+def _hsv_planes(images, channels):
+    """The HSV planes named by ``channels`` (letters of "hsv") of RGB ``images`` (..., 3).
+
+    Integer images are read as 0..255: their differences are exact in int32, so the hue's
+    numerator and denominator are exact and only the final division rounds.
+    """
+    if np.issubdtype(images.dtype, np.integer):
+        r, g, b = (images[..., i].astype(np.int32) for i in range(3))
+        dtype, scale = np.dtype(np.float32), 1 / 255
+    else:
+        r, g, b = (images[..., i] for i in range(3))
+        dtype, scale = images.dtype, 1
+    v = np.maximum(np.maximum(r, g), b)
+    d = v - np.minimum(np.minimum(r, g), b)
+    planes = {"h": lambda: _hue(r, g, b, v, d, dtype),
+              "s": lambda: (d / np.where(v > 0, v, 1)).astype(dtype),  # d = 0 where v = 0
+              "v": lambda: v.astype(dtype) * dtype.type(scale)}
+    return [planes[c]() for c in channels]
+
+
+def _hue(r, g, b, v, d, dtype):
+    """Hue in [0, 1) from RGB planes, their maximum ``v`` and range ``d``.
+
+    ``((G - B), 2d + (B - R), 4d + (R - G))[sector] / 6d``, the sector being the maximum
+    channel (ties to blue, then green); 0 where d = 0 (then every difference is 0).
+    """
+    num = np.where(g == v, b - r + 2 * d, g - b)
+    num = np.where(b == v, r - g + 4 * d, num)
+    hue = num.astype(dtype)
+    hue /= (6 * np.where(d > 0, d, 1)).astype(dtype)
+    hue[num < 0] += 1  # the red sector's negative angles
+    return hue
+
+
+def color_histogram(images, bins=10, *, space="hsv", channels="h", value_range=None,
+                    joint=False, grid=(1, 1), normalize=True, progress=None):
+    """Colour histograms of every image in a batch, per region of a grid.
+
+    Parameters
+    ----------
+    images : array (N, H, W, 3), or (N, H, W[, 1]) with ``space="rgb"``, ``channels="r"``
+        Integer images are read as 0..255, float images as 0..1 (for ``value_range=None``).
+    bins : int
+        Bins per channel.
+    space : {"hsv", "rgb"}
+        Colour space of the channels.
+    channels : str
+        Which channels, by letter: any of "hsv" or "rgb" in that space (e.g. "h", "hs", "rgb").
+    value_range : (float, float), optional
+        The histogram range; default (0, 1) for HSV and float RGB, (0, 256) for integer RGB.
+        Values outside it are not counted (the last bin includes its right edge, as in
+        ``numpy.histogram``).
+    joint : bool
+        One histogram of ``bins ** len(channels)`` cells over the joint channel values
+        instead of one histogram per channel.
+    grid : (int, int)
+        Regions (rows, cols): the image is cut into a ``grid`` of near-equal rectangles (row
+        ``i`` spans ``[i * H // rows, (i + 1) * H // rows)``) and each gets its histograms.
+    normalize : bool
+        Divide each histogram by its region's pixel count (it sums to 1 when every value is
+        in range); else counts.
+    progress : callable, optional
+        ``progress(n_done, n_total)``, called after every batch of images.
+
+    Returns
+    -------
+    ndarray (N, F) float32 (float64 for float64 input)
+        ``F = grid_rows * grid_cols * K`` with ``K = bins * len(channels)`` (per channel) or
+        ``bins ** len(channels)`` (joint); ordered region-major, then channel, then bin.
+
+    Examples
+    --------
+    >>> red = np.zeros((1, 4, 4, 3), dtype=np.uint8); red[..., 0] = 255
+    >>> color_histogram(red, bins=4)    # hue 0: all pixels in the first bin
+    array([[1., 0., 0., 0.]], dtype=float32)
+    """
+    space_letters = SPACES.get(space)
+    if space_letters is None:
+        raise fail("space", f"one of {', '.join(map(repr, SPACES))}", repr(space))
+    if (not isinstance(channels, str) or not channels
+            or any(c not in space_letters for c in channels) or len(set(channels)) < len(channels)):
+        raise fail("channels", f"distinct letters of {space_letters!r}", repr(channels))
+    if not isinstance(bins, int | np.integer) or bins < 1:
+        raise fail("bins", "an integer >= 1", repr(bins))
+    grid = tuple(np.atleast_1d(grid).tolist()) * (2 if np.size(grid) == 1 else 1)
+    if len(grid) != 2 or not all(isinstance(g, int) and g >= 1 for g in grid):
+        raise fail("grid", "a pair of integers >= 1 (rows, cols)", repr(grid))
+    needs_rgb = space == "hsv" or any(c != "r" for c in channels)
+    images = check_images(images, min_size=grid)
+    if needs_rgb and images.shape[3] != 3:
+        raise fail("images", f"RGB (C = 3) for space={space!r}, channels={channels!r}",
+                   f"C = {images.shape[3]}")
+    if value_range is None:
+        integer = np.issubdtype(images.dtype, np.integer)
+        value_range = (0.0, 256.0) if space == "rgb" and integer else (0.0, 1.0)
+    lo, hi = (float(v) for v in value_range)
+    if not lo < hi:
+        raise fail("value_range", "(low, high) with low < high", repr(value_range))
+    picks = [space_letters.index(c) for c in channels]
+
+    def one_batch(batch):
+        if space == "hsv":
+            values = np.stack(_hsv_planes(batch, channels), axis=-1)
+        else:
+            values = batch[..., picks]
+        return _region_histograms(values, bins, lo, hi, joint, grid, normalize)
+
+    return map_batches(one_batch, images, progress)
+
+
+def uniform_bin_index(values, lo, hi, bins):
+    """``numpy.histogram``'s bin of each value for ``bins`` equal bins over ``[lo, hi]``.
+
+    Returns ``(index, inside)``: int index in [0, bins) and a mask of the values in range.
+    Follows numpy's uniform-bin path (scale, truncate, then correct against the edges of
+    ``numpy.linspace(lo, hi, bins + 1)``), so the result is identical to ``numpy.histogram``
+    on the same values.
+    """
+    dtype = np.result_type(lo, hi, values)
+    if not np.issubdtype(dtype, np.floating):
+        dtype = np.float64
+    edges = np.linspace(lo, hi, bins + 1, endpoint=True, dtype=dtype)
+    values = values.astype(dtype, copy=False)
+    inside = (values >= edges[0]) & (values <= edges[-1])
+    norm = bins / _range_width(edges[0], edges[-1])
+    index = ((values - edges[0]) * norm).astype(np.intp)
+    index[~inside] = 0
+    index[index == bins] -= 1
+    index[values < edges[index]] -= 1
+    index[(values >= edges[index + 1]) & (index != bins - 1)] += 1
+    return index, inside
+
+
+def _range_width(first, last):
+    # numpy.histogram computes the width as an unsigned difference for unsigned types;
+    # floats here, so plain subtraction.
+    return last - first
+
+
+def _region_histograms(values, bins, lo, hi, joint, grid, normalize):
+    """Histograms (n, regions * K) of ``values`` (n, H, W, k) over a grid of regions."""
+    n, height, width, k = values.shape
+    index, inside = uniform_bin_index(values, lo, hi, bins)  # (n, H, W, k)
+    if joint:
+        powers = bins ** np.arange(k - 1, -1, -1)  # first channel most significant
+        index = (index * powers).sum(axis=-1)[..., np.newaxis]  # (n, H, W, 1)
+        inside = inside.all(axis=-1, keepdims=True)
+        per_hist = bins ** k
+    else:
+        index = index + np.arange(k) * bins  # (n, H, W, k): channel c's bins at c * bins
+        per_hist = bins * k
+    rows = _region_of(height, grid[0])  # (H,) region row of each pixel row
+    cols = _region_of(width, grid[1])
+    region = (rows[:, None] * grid[1] + cols[None, :]) * per_hist  # (H, W)
+    n_bins = grid[0] * grid[1] * per_hist
+    index = index + (region[:, :, None] + np.arange(n)[:, None, None, None] * n_bins)
+    counts = np.bincount(index[inside], minlength=n * n_bins).reshape(n, -1)
+    dtype = values.dtype if values.dtype == np.float64 else np.float32
+    counts = counts.astype(dtype)
+    if normalize:
+        pixels = np.bincount((rows[:, None] * grid[1] + cols[None, :]).ravel(),
+                             minlength=grid[0] * grid[1])  # pixels per region
+        counts = (counts.reshape(n, -1, per_hist) / pixels[:, None].astype(dtype)).reshape(n, -1)
+    return counts
+
+
+def _region_of(size, parts):
+    """Region ``i`` of each of ``size`` pixels: ``i * size // parts <= p < (i + 1) * ...``."""
+    starts = np.arange(parts) * size // parts
+    return np.searchsorted(starts, np.arange(size), side="right") - 1
+
+
+class ColorHistogram(Extractor):
+    """The :func:`color_histogram` extractor (per-region histograms, normalized)."""
+
+    name = "color"
+    param_names = ("bins", "space", "channels", "value_range", "joint", "grid")
+
+    def __init__(self, bins=10, space="hsv", channels="h", value_range=None, joint=False,
+                 grid=(1, 1)):
+        self.bins = bins
+        self.space = space
+        self.channels = channels
+        self.value_range = None if value_range is None else tuple(value_range)
+        self.joint = bool(joint)
+        self.grid = tuple(np.atleast_1d(grid).tolist())
+
+    def _settings(self):
+        return {k: getattr(self, k) for k in self.param_names}
+
+    def transform(self, images, progress=None):
+        return color_histogram(images, progress=progress, **self._settings()).astype(
+            np.float32, copy=False)
+
+
+class HueHistogram(ColorHistogram):
+    """HSV hue histogram (CS231n's colour feature); ``channels="hsv"`` adds S and V."""
+
+    name = "hsv"
+
+
+class RGBHistogram(ColorHistogram):
+    """A histogram per RGB channel."""
+
+    name = "rgb"
+
+    def __init__(self, bins=16, space="rgb", channels="rgb", value_range=None, joint=False,
+                 grid=(1, 1)):
+        super().__init__(bins, space, channels, value_range, joint, grid)
+
+
+class JointColorHistogram(ColorHistogram):
+    """A joint 3-D colour histogram: ``bins ** 3`` cells over (H, S, V) by default."""
+
+    name = "color3d"
+
+    def __init__(self, bins=8, space="hsv", channels="hsv", value_range=None, joint=True,
+                 grid=(1, 1)):
+        super().__init__(bins, space, channels, value_range, joint, grid)
+
+
+class PyramidColorHistogram(Extractor):
+    """A spatial pyramid: colour histograms of the whole image and of finer grids, concatenated.
+
+    Level ``L`` cuts the image into ``L x L`` regions (Lazebnik et al., CVPR 2006,
+    :doi:`10.1109/CVPR.2006.68`, with colour histograms in place of visual words).
+    """
+
+    name = "pyramid"
+    param_names = ("levels", "bins", "space", "channels", "joint")
+
+    def __init__(self, levels=(1, 2, 4), bins=8, space="hsv", channels="hsv", joint=False):
+        self.levels = tuple(int(level) for level in np.atleast_1d(levels))
+        if not self.levels or min(self.levels) < 1:
+            raise fail("levels", "grid sizes >= 1, such as (1, 2, 4)", repr(levels))
+        self.bins = bins
+        self.space = space
+        self.channels = channels
+        self.joint = bool(joint)
+
+    def transform(self, images, progress=None):
+        images = check_images(images, min_size=(max(self.levels),) * 2)
+        settings = {"bins": self.bins, "space": self.space, "channels": self.channels,
+                    "joint": self.joint}
+
+        def one_batch(batch):
+            return np.concatenate([color_histogram(batch, grid=(level, level), **settings)
+                                   for level in self.levels], axis=1)
+
+        return map_batches(one_batch, images, progress).astype(np.float32, copy=False)
