@@ -68,14 +68,20 @@ function drawGrid(ctx, size) {
     ctx.beginPath(); ctx.moveTo(px, 0); ctx.lineTo(px, size); ctx.stroke();
     ctx.beginPath(); ctx.moveTo(0, py); ctx.lineTo(size, py); ctx.stroke();
   }
-  ctx.fillStyle = "rgba(0,0,0,0.45)";
+}
+
+function drawAxisLabels(ctx, size) {
   ctx.font = "11px system-ui, sans-serif";
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = "rgba(255,255,255,0.85)";
+  ctx.fillStyle = "rgba(0,0,0,0.6)";
   for (let v = -VIEW + 1; v < VIEW; v++) {
     if (v === 0) continue;
-    const [px, py] = toPx(v, 0, size);
-    ctx.fillText(String(v), px + 2, py + 12);
-    const [qx, qy] = toPx(0, v, size);
-    ctx.fillText(String(v), qx + 3, qy - 2);
+    for (const [x, y, dx, dy] of [[v, 0, 2, 12], [0, v, 3, -2]]) {
+      const [px, py] = toPx(x, y, size);
+      ctx.strokeText(String(v), px + dx, py + dy);
+      ctx.fillText(String(v), px + dx, py + dy);
+    }
   }
 }
 
@@ -155,6 +161,7 @@ export function drawScene(canvas, { points, W, b, features, result, hot }) {
   ctx.save();
   ctx.beginPath(); ctx.rect(0, 0, size, size); ctx.clip();
   drawZeroLines(ctx, size, W, b, features, hs);
+  drawAxisLabels(ctx, size);
   drawPoints(ctx, size, points, result, hot);
   drawHandles(ctx, hs);
   ctx.restore();
