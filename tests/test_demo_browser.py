@@ -208,6 +208,30 @@ def test_dragging_a_point_changes_its_row(page):
     assert page.errors == []
 
 
+def test_click_adds_a_point_of_the_selected_class_and_shift_click_removes_it(page):
+    snap = page.snapshot()
+    box = page.page.locator("#view").bounding_box()
+    size = box["width"]
+    spot = np.array([(-3.6 + 4) / 8 * size, (4 + 3.6) / 8 * size])  # world (-3.6, -3.6)
+    taken = _handle_pixels(snap, size) + [
+        np.array([(p["x"] + 4) / 8 * size, (4 - p["y"]) / 8 * size]) for p in snap["points"]]
+    assert min(np.hypot(*(spot - q)) for q in taken) > 15, "test spot is not empty"
+    page.page.check("input[name=new-class][value='2']")
+    page.page.mouse.click(box["x"] + spot[0], box["y"] + spot[1])
+    page.settle()
+    points = page.snapshot()["points"]
+    assert len(points) == len(snap["points"]) + 1
+    assert points[-1]["label"] == 2
+    assert (points[-1]["x"], points[-1]["y"]) == pytest.approx((-3.6, -3.6), abs=0.05)
+    assert page.page.locator("#rows tr").count() == len(points)
+    page.page.keyboard.down("Shift")
+    page.page.mouse.click(box["x"] + spot[0], box["y"] + spot[1])
+    page.page.keyboard.up("Shift")
+    page.settle()
+    assert page.snapshot()["points"] == snap["points"]
+    assert page.errors == []
+
+
 def test_polar_features_make_the_circles_separable(page):
     page.page.select_option("#dataset", "circles")
     page.settle()
@@ -242,6 +266,17 @@ def test_keyboard_adds_and_removes_points(page):
     page.page.keyboard.press("Enter")
     page.settle()
     assert len(page.snapshot()["points"]) == n
+    page.page.focus("#view")  # on the canvas: n selects the next point, arrows move it
+    page.page.keyboard.press("n")
+    page.page.keyboard.press("ArrowRight")
+    page.page.keyboard.press("ArrowUp")
+    page.settle()
+    moved = page.snapshot()["points"][0]
+    first = points[0]
+    assert (moved["x"], moved["y"]) == pytest.approx((first["x"] + 0.1, first["y"] + 0.1))
+    page.page.keyboard.press("Delete")
+    page.settle()
+    assert len(page.snapshot()["points"]) == n - 1
     for control in ["#step", "#run", "#restart", "#loss", "#margin", "#reg", "#lr", "#dataset",
                     "#polar", "#W-0-0", "#b-2"]:
         label = page.page.evaluate(
