@@ -21,6 +21,7 @@ gives them (float32/float64 also accepted).
 """
 
 from linclass.features._base import Extractor
+from linclass.features._bow import BagOfWords
 from linclass.features._color import (
     ColorHistogram,
     HueHistogram,
@@ -32,12 +33,14 @@ from linclass.features._color import (
 )
 from linclass.features._hog import HOGFeatures, hog
 from linclass.features._pipeline import STANDARDIZE, FeaturePipeline
+from linclass.features._polar import polar
 from linclass.features._raw import RawPixels
 from linclass.features._registry import FEATURES
 
 __all__ = [
     "FEATURES",
     "STANDARDIZE",
+    "BagOfWords",
     "ColorHistogram",
     "Extractor",
     "FeaturePipeline",
@@ -49,5 +52,6 @@ __all__ = [
     "RawPixels",
     "color_histogram",
     "hog",
+    "polar",
     "rgb_to_hsv",
 ]

@@ -61,6 +61,13 @@ def map_batches(fn, images, progress=None, batch_size=BATCH_SIZE):
     return out
 
 
+def region_index(size, parts):
+    """Region of each of ``size`` positions cut into ``parts`` near-equal runs: ``i`` where
+    ``i * size // parts <= p < (i + 1) * size // parts``. Returns (size,) int."""
+    starts = np.arange(parts) * size // parts
+    return np.searchsorted(starts, np.arange(size), side="right") - 1
+
+
 class Extractor:
     """Base class of the feature extractors (see :mod:`linclass.features` for the protocol).
 

@@ -7,7 +7,7 @@ the bin of a value is computed exactly as ``numpy.histogram`` computes it for un
 import numpy as np
 
 from linclass._validation import fail
-from linclass.features._base import Extractor, check_images, map_batches
+from linclass.features._base import Extractor, check_images, map_batches, region_index
 
 SPACES = {"rgb": "rgb", "hsv": "hsv"}
 
@@ -189,8 +189,8 @@ def _region_histograms(values, bins, lo, hi, joint, grid, normalize):
     else:
         index = index + np.arange(k) * bins  # (n, H, W, k): channel c's bins at c * bins
         per_hist = bins * k
-    rows = _region_of(height, grid[0])  # (H,) region row of each pixel row
-    cols = _region_of(width, grid[1])
+    rows = region_index(height, grid[0])  # (H,) region row of each pixel row
+    cols = region_index(width, grid[1])
     region = (rows[:, None] * grid[1] + cols[None, :]) * per_hist  # (H, W)
     n_bins = grid[0] * grid[1] * per_hist
     index = index + (region[:, :, None] + np.arange(n)[:, None, None, None] * n_bins)
@@ -202,12 +202,6 @@ def _region_histograms(values, bins, lo, hi, joint, grid, normalize):
                              minlength=grid[0] * grid[1])  # pixels per region
         counts = (counts.reshape(n, -1, per_hist) / pixels[:, None].astype(dtype)).reshape(n, -1)
     return counts
-
-
-def _region_of(size, parts):
-    """Region ``i`` of each of ``size`` pixels: ``i * size // parts <= p < (i + 1) * ...``."""
-    starts = np.arange(parts) * size // parts
-    return np.searchsorted(starts, np.arange(size), side="right") - 1
 
 
 class ColorHistogram(Extractor):
