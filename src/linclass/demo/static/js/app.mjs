@@ -152,6 +152,10 @@ let tableSize = -1;
 function buildTable() {
   const body = $("rows");
   body.replaceChildren();
+  if (!state.points.length) {
+    body.innerHTML = `<tr><td colspan="10" class="empty">No points yet: click the plot, or use
+      "Add point", to add points of the selected class.</td></tr>`;
+  }
   state.points.forEach((p, i) => {
     const tr = document.createElement("tr");
     tr.dataset.index = String(i);
