@@ -41,11 +41,13 @@ def rgb_to_hsv(images):
 def _hsv_planes(images, channels):
     """The HSV planes named by ``channels`` (letters of "hsv") of RGB ``images`` (..., 3).
 
-    Integer images are read as 0..255: their differences are exact in int32, so the hue's
-    numerator and denominator are exact and only the final division rounds.
+    Integer images are read as 0..255: their differences are exact integers (int16 for
+    uint8, 4 * 255 + 255 fits), so the hue's numerator and denominator are exact and only
+    the final division rounds.
     """
     if np.issubdtype(images.dtype, np.integer):
-        r, g, b = (images[..., i].astype(np.int32) for i in range(3))
+        work = np.int16 if images.dtype.itemsize == 1 else np.int64
+        r, g, b = (images[..., i].astype(work) for i in range(3))
         dtype, scale = np.dtype(np.float32), 1 / 255
     else:
         r, g, b = (images[..., i] for i in range(3))
@@ -66,8 +68,10 @@ def _hue(r, g, b, v, d, dtype):
     """
     num = np.where(g == v, b - r + 2 * d, g - b)
     num = np.where(b == v, r - g + 4 * d, num)
+    denominator = 6 * d
+    denominator[denominator == 0] = 1
     hue = num.astype(dtype)
-    hue /= (6 * np.where(d > 0, d, 1)).astype(dtype)
+    hue /= denominator
     hue[num < 0] += 1  # the red sector's negative angles
     return hue
 
@@ -181,27 +185,28 @@ def _region_histograms(values, bins, lo, hi, joint, grid, normalize):
     """Histograms (n, regions * K) of ``values`` (n, H, W, k) over a grid of regions."""
     n, height, width, k = values.shape
     index, inside = uniform_bin_index(values, lo, hi, bins)  # (n, H, W, k)
-    if joint:
-        powers = bins ** np.arange(k - 1, -1, -1)  # first channel most significant
-        index = (index * powers).sum(axis=-1)[..., np.newaxis]  # (n, H, W, 1)
-        inside = inside.all(axis=-1, keepdims=True)
+    if joint:  # first channel most significant
+        flat = index[..., 0]
+        for c in range(1, k):
+            flat = flat * bins + index[..., c]
+        index, inside = flat[..., np.newaxis], inside.all(axis=-1, keepdims=True)
         per_hist = bins ** k
-    else:
-        index = index + np.arange(k) * bins  # (n, H, W, k): channel c's bins at c * bins
+    else:  # channel c's bins start at c * bins
+        index += np.arange(k) * bins
         per_hist = bins * k
-    rows = region_index(height, grid[0])  # (H,) region row of each pixel row
-    cols = region_index(width, grid[1])
-    region = (rows[:, None] * grid[1] + cols[None, :]) * per_hist  # (H, W)
-    n_bins = grid[0] * grid[1] * per_hist
-    index = index + (region[:, :, None] + np.arange(n)[:, None, None, None] * n_bins)
-    counts = np.bincount(index[inside], minlength=n * n_bins).reshape(n, -1)
+    region = (region_index(height, grid[0])[:, None] * grid[1]
+              + region_index(width, grid[1])[None, :])  # (H, W)
+    n_bins = grid[0] * grid[1] * per_hist  # per image
+    index += region[:, :, None] * per_hist + np.arange(n)[:, None, None, None] * n_bins
+    if not inside.all():
+        index[~inside] = n * n_bins  # one extra bin for the values out of range, dropped
+    counts = np.bincount(index.ravel(), minlength=n * n_bins + 1)[:n * n_bins]
     dtype = values.dtype if values.dtype == np.float64 else np.float32
-    counts = counts.astype(dtype)
+    counts = counts.astype(dtype).reshape(n, grid[0] * grid[1], per_hist)
     if normalize:
-        pixels = np.bincount((rows[:, None] * grid[1] + cols[None, :]).ravel(),
-                             minlength=grid[0] * grid[1])  # pixels per region
-        counts = (counts.reshape(n, -1, per_hist) / pixels[:, None].astype(dtype)).reshape(n, -1)
-    return counts
+        pixels = np.bincount(region.ravel(), minlength=grid[0] * grid[1])  # per region
+        counts /= pixels[:, None].astype(dtype)
+    return counts.reshape(n, -1)
 
 
 class ColorHistogram(Extractor):
