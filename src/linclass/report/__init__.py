@@ -25,6 +25,7 @@ from linclass.report.misclassified import (
     plot_confident_mistakes,
     plot_misclassified,
 )
+from linclass.report.page import report_files, write_report
 from linclass.report.search import plot_search, search_columns
 from linclass.report.templates import (
     feature_blocks,
@@ -53,6 +54,8 @@ __all__ = [
     "plot_search",
     "plot_templates",
     "random_directions",
+    "report_files",
     "search_columns",
     "template_images",
+    "write_report",
 ]

@@ -5,15 +5,13 @@ through ``pyplot``, so plotting touches no global figure state and needs no disp
 """
 
 import functools
-import os
-import tempfile
-from pathlib import Path
 
 import matplotlib
 from matplotlib import cycler
 from matplotlib.figure import Figure
 
 from linclass._validation import fail
+from linclass.report._files import atomic_write
 
 #: Dots per inch of every figure; a figure of ``w x h`` inches is ``100 w x 100 h`` pixels.
 DPI = 100
@@ -58,21 +56,11 @@ def new_figure(width, height):
 
 
 def save_png(fig, path):
-    """Write ``fig`` to ``path`` as PNG atomically (temporary file, then rename).
+    """Write ``fig`` to ``path`` as PNG atomically.
 
     The PNG has exactly ``fig.get_size_inches() * DPI`` pixels (no tight bounding box).
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=DPI)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is for reading
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=DPI))
 
 
 def show_image(ax, image, title=None, **title_kwargs):

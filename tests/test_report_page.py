@@ -1,0 +1,138 @@
+"""write_report writes index.html and every PNG it links, each of the size the page states."""
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import linclass as lc
+from linclass import report
+from linclass.features import FeaturePipeline
+
+EXPECTED_RAW = ["templates.png", "learning_curves.png", "confusion.png",
+                "per_class_accuracy.png", "misclassified.png", "confident_mistakes.png",
+                "landscape_1d.png", "landscape_2d.png"]
+
+
+@dataclass
+class Classifier:
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    loss: str
+    history_: dict = field(default_factory=dict)
+
+    def get_params(self):
+        return {"loss": self.loss, "reg": "l2", "reg_strength": 1e-3}
+
+
+@dataclass
+class Model:
+    pipeline: FeaturePipeline
+    classifier: Classifier
+    class_names: tuple
+
+
+def train(dataset, spec, loss, steps=60, lr=0.5):
+    """Full-batch gradient descent on linclass.linear_loss: a small real model."""
+    pipeline = FeaturePipeline.from_spec(spec, cache=False)
+    X = pipeline.fit_transform(dataset.images).astype(np.float64)
+    W = np.zeros((X.shape[1], dataset.n_classes))
+    b = np.zeros(dataset.n_classes)
+    history = {"loss": [], "data_loss": [], "reg_loss": [], "lr": []}
+    for _ in range(steps):
+        value, dW, db = lc.linear_loss(W, b, X, dataset.labels, loss=loss, reg_strength=1e-3)
+        penalty = 1e-3 * float((W ** 2).sum())
+        for key, v in (("loss", value), ("data_loss", value - penalty),
+                       ("reg_loss", penalty), ("lr", lr)):
+            history[key].append(v)
+        W -= lr * dW
+        b -= lr * db
+    return Model(pipeline, Classifier(W, b, loss, history), dataset.class_names)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return lc.data.load("digits")
+
+
+@pytest.fixture(scope="module")
+def raw_report(digits, tmp_path_factory):
+    """A raw-pixel SVM's report on the digits, with the progress calls it made."""
+    model = train(digits, "raw", "svm")
+    calls = []
+    out = tmp_path_factory.mktemp("report") / "out"
+    index = report.write_report(model, digits, out, seed=1,
+                                progress=lambda done, total: calls.append((done, total)))
+    return model, index, calls
+
+
+def written(index):
+    text = index.read_text(encoding="utf-8")
+    return text, re.findall(r'<img src="([^"]+)" width="(\d+)" height="(\d+)"', text)
+
+
+def test_report_of_a_raw_pixel_model(digits, raw_report):
+    model, index, calls = raw_report
+    out = index.parent
+    text, images = written(index)
+    assert index.name == "index.html"
+    assert [name for name, _, _ in images] == EXPECTED_RAW
+    for name, width, height in images:
+        path = out / name
+        assert path.stat().st_size > 0
+        with Image.open(path) as png:
+            assert png.format == "PNG" and png.size == (int(width), int(height))
+    assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED_RAW + ["index.html"])
+    assert calls == [(k, len(EXPECTED_RAW) + 1) for k in range(1, len(EXPECTED_RAW) + 2)]
+    assert "http" not in text and "<script" not in text  # nothing fetched, nothing run
+    accuracy = np.mean((model.pipeline.transform(digits.images) @ model.classifier.coef_
+                        + model.classifier.intercept_).argmax(1) == digits.labels)
+    assert f"<td>accuracy</td><td class=\"num\">{accuracy:.4g}</td>" in text
+    assert report.report_files(out) == [index] + [out / name for name in EXPECTED_RAW]
+
+
+def test_templates_on_the_page_are_the_weights_on_pixels(digits, raw_report, tmp_path):
+    """The page shows W / scale (the weights acting on raw pixels), not standardized W."""
+    model, index, _ = raw_report
+    assert not np.allclose(model.pipeline.scale_, model.pipeline.scale_[0])
+    pixel_weights = model.classifier.coef_ / model.pipeline.scale_[:, None]
+    fig = report.plot_templates(pixel_weights, digits.image_shape, digits.class_names)
+    with Image.open(index.parent / "templates.png") as png:
+        page = np.asarray(png.convert("RGB"))
+    from linclass.report._style import save_png
+
+    save_png(fig, tmp_path / "expected.png")
+    with Image.open(tmp_path / "expected.png") as png:
+        np.testing.assert_array_equal(page, np.asarray(png.convert("RGB")))
+
+
+def test_report_of_a_feature_model_with_search(cifar_archive, tmp_path):
+    dataset = lc.data.load(cifar_archive)
+    dataset = dataset.subset(lc.data.dev_subset(dataset.labels, 300, seed=0))
+    model = train(dataset, "hog+hsv", "softmax", steps=30, lr=0.05)
+    search = {"lr": [1e-3, 1e-2], "reg_strength": [1e-4, 1e-3], "val_accuracy": [0.3, 0.4]}
+    index = report.write_report(model, dataset, tmp_path, search_results=search)
+    _, images = written(index)
+    names = [name for name, _, _ in images]
+    assert names[0] == "feature_weights.png" and "templates.png" not in names
+    assert names[-1] == "search.png"
+    for name, width, height in images:
+        with Image.open(tmp_path / name) as png:
+            assert png.size == (int(width), int(height))
+
+
+def test_report_matches_classes_by_name(digits, raw_report, tmp_path):
+    model, index, _ = raw_report
+    order = np.arange(10)[::-1]
+    renamed = lc.data.Dataset(digits.images, order[digits.labels],
+                              tuple(digits.class_names[k] for k in order), "reversed")
+    report.write_report(model, renamed, tmp_path / "b", seed=1)
+    for name in ("confusion.png", "misclassified.png"):
+        assert (index.parent / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    stranger = lc.data.Dataset(digits.images, digits.labels,
+                               tuple(f"x{k}" for k in range(10)), "other")
+    with pytest.raises(lc.errors.DataError, match="not classes of the model"):
+        report.write_report(model, stranger, tmp_path / "c")
+    assert not (tmp_path / "c").exists()
