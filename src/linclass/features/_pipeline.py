@@ -2,29 +2,32 @@
 
 import numpy as np
 
+from linclass import preprocessing
 from linclass._validation import fail, resolve
 from linclass.features._base import check_images
 from linclass.features._cache import CACHE_MIN_IMAGES, cached_transform, digest_images
 from linclass.features._registry import FEATURES
 
-#: How the concatenated features are scaled after subtracting their training mean:
-#: ``"feature"`` divides each by its own standard deviation, ``"global"`` all of them by one
-#: standard deviation (the mean image of the raw-pixel classifier keeps relative pixel
-#: contrasts), ``"none"`` only centres.
-STANDARDIZE = ("feature", "global", "none")
+#: What is fitted on the training features and applied to every feature row:
+#: ``"feature"`` ``(x - mean) / std`` per feature (:class:`linclass.preprocessing.Standardize`),
+#: ``"mean"`` ``x - mean`` only (:class:`linclass.preprocessing.MeanImage`, CS231n's mean
+#: image for raw pixels), ``"none"`` nothing.
+STANDARDIZE = {"feature": preprocessing.Standardize, "mean": preprocessing.MeanImage,
+               "none": None}
 
 
 class FeaturePipeline:
     """Extractors applied in order, their features concatenated and standardized.
 
     ``x -> (x - mean) / scale`` with ``mean`` (F,) and ``scale`` (F,) fitted on the training
-    features only (``fit_transform``) and stored with the model (``to_state``).
+    features only (``fit_transform``) and stored with the model (``to_state``); see
+    :data:`STANDARDIZE`.
 
     Parameters
     ----------
     extractors : sequence of extractors
         Objects following the protocol of :mod:`linclass.features`.
-    standardize : {"feature", "global", "none"}
+    standardize : {"feature", "mean", "none"}
         See :data:`STANDARDIZE`.
     cache : bool
         Read and write extracted features in the on-disk cache (:mod:`._cache`) for batches
@@ -43,13 +46,11 @@ class FeaturePipeline:
         self.extractors = list(extractors)
         if not self.extractors:
             raise fail("extractors", "at least one feature extractor", "none")
-        if standardize not in STANDARDIZE:
-            raise fail("standardize", f"one of {', '.join(map(repr, STANDARDIZE))}",
-                       repr(standardize))
+        resolve("standardize", standardize, STANDARDIZE)
         self.standardize = standardize
         self.cache = bool(cache)
-        self.mean_ = None
-        self.scale_ = None
+        self.n_features_ = None
+        self.scaler_ = None
 
     @classmethod
     def from_spec(cls, spec, *, standardize="feature", cache=True, **extractor_params):
@@ -80,7 +81,7 @@ class FeaturePipeline:
     def n_features(self):
         """F, the length of a feature vector (known once fitted)."""
         self._check_fitted()
-        return len(self.mean_)
+        return self.n_features_
 
     def fit_transform(self, images, rng=None, progress=None):
         """Fit the extractors and the standardization on ``images``; their features (N, F).
@@ -93,8 +94,9 @@ class FeaturePipeline:
         for extractor in self.extractors:
             extractor.fit(images, rng=rng)
         features = self._extract(images, progress)
-        self.mean_ = features.mean(axis=0, dtype=np.float64).astype(np.float32)
-        self.scale_ = self._fit_scale(features)
+        self.n_features_ = features.shape[1]
+        scaler = STANDARDIZE[self.standardize]
+        self.scaler_ = None if scaler is None else scaler().fit(features)
         return self._standardized(features)
 
     def transform(self, images, progress=None):
@@ -107,9 +109,13 @@ class FeaturePipeline:
         """``(params, arrays)``: JSON-able settings and the learned numpy arrays."""
         self._check_fitted()
         params = {"spec": self.spec, "standardize": self.standardize,
+                  "n_features": self.n_features_,
                   "extractors": [{"name": e.name, "params": e.params()}
                                  for e in self.extractors]}
-        arrays = {"mean": self.mean_, "scale": self.scale_}
+        arrays = {}
+        if self.scaler_ is not None:
+            scaler_arrays, params["scaler"] = self.scaler_.state()
+            arrays.update({f"scaler.{k}": v for k, v in scaler_arrays.items()})
         for i, extractor in enumerate(self.extractors):
             for key, value in extractor.arrays().items():
                 arrays[f"extractor{i}.{key}"] = value
@@ -125,8 +131,10 @@ class FeaturePipeline:
             extractor_cls = resolve("features", entry["name"], FEATURES)
             extractors.append(extractor_cls.from_state(entry["params"], own))
         pipe = cls(extractors, standardize=params["standardize"], cache=cache)
-        pipe.mean_ = np.asarray(arrays["mean"], dtype=np.float32)
-        pipe.scale_ = np.asarray(arrays["scale"], dtype=np.float32)
+        pipe.n_features_ = int(params["n_features"])
+        if "scaler" in params:
+            own = {k[len("scaler."):]: v for k, v in arrays.items() if k.startswith("scaler.")}
+            pipe.scaler_ = preprocessing.from_state(own, params["scaler"])
         return pipe
 
     def __repr__(self):
@@ -146,22 +154,12 @@ class FeaturePipeline:
                 parts.append(extractor.transform(images, progress=step))
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)  # (N, F)
 
-    def _fit_scale(self, features):
-        n_features = features.shape[1]
-        if self.standardize == "none":
-            return np.ones(n_features, dtype=np.float32)
-        std = features.std(axis=0, dtype=np.float64)  # (F,)
-        if self.standardize == "global":
-            std = np.full(n_features, np.sqrt(np.mean(std ** 2)))
-        # a constant feature (std 0) is only centred
-        return np.where(std > 1e-12, std, 1.0).astype(np.float32)
-
     def _standardized(self, features):
-        out = features - self.mean_  # new array: the (cached) input is never modified
-        out /= self.scale_
-        return out
+        if self.scaler_ is None:
+            return features
+        return self.scaler_.transform(features)  # a new array: the cached input is kept
 
     def _check_fitted(self):
-        if self.mean_ is None:
+        if self.n_features_ is None:
             raise fail("FeaturePipeline", "fitted first (call fit_transform on training images)",
                        "an unfitted pipeline")
