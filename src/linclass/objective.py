@@ -51,7 +51,7 @@ def check_linear_inputs(W, b, X, y):
 
 
 def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
-                l1_ratio=0.5, block_rows=None):
+                l1_ratio=0.5, block_rows=None, class_weight=None):
     """Data loss plus regularization of the linear classifier ``scores = X @ W + b``.
 
     Parameters
@@ -66,6 +66,9 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     margin : float, the SVM margin Delta (ignored by softmax)
     l1_ratio : float, the elastic net's share of L1
     block_rows : int, rows of X per block (default: about ``BLOCK_BYTES`` of X)
+    class_weight : ndarray of shape (C,), optional
+        Weights w_c >= 0 per class: the data loss becomes (1/N) sum_i w[y_i] L_i
+        (scikit-learn's ``class_weight``).
 
     Returns
     -------
@@ -86,6 +89,8 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     loss_fn = resolve("loss", loss, LOSSES)
     reg_fn = resolve("reg", reg, REGULARIZERS)
     W, b, X, y = check_linear_inputs(W, b, X, y)
+    if class_weight is not None:
+        class_weight = _check_class_weight(class_weight, W.shape[1])
     dtype = float_dtype(W, X)
     W = W.astype(dtype, copy=False)
     b = b.astype(dtype, copy=False)
@@ -104,7 +109,11 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
         Xb = X[start:start + block_rows].astype(dtype, copy=False)  # (B, D)
         scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
         scores += b
-        block_loss, dscores = loss_fn(scores, y[start:start + block_rows], **loss_kwargs)
+        yb = y[start:start + block_rows]
+        if class_weight is None:
+            block_loss, dscores = loss_fn(scores, yb, **loss_kwargs)
+        else:
+            block_loss, dscores = _class_weighted(loss_fn, scores, yb, class_weight, loss_kwargs)
         weight = Xb.shape[0] / n  # block means -> the mean over all N rows
         data_loss += block_loss * weight
         dscores *= dtype.type(weight)
@@ -113,3 +122,32 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     penalty, dR = reg_fn(W, reg_strength, **reg_kwargs)
     dW += dR.astype(dtype, copy=False)
     return data_loss + penalty, dW, db
+
+
+def _check_class_weight(class_weight, n_classes):
+    class_weight = np.asarray(class_weight, dtype=np.float64)
+    if class_weight.shape != (n_classes,) or not np.all(np.isfinite(class_weight)) \
+            or np.any(class_weight < 0):
+        raise fail("class_weight", f"{n_classes} finite weights >= 0 (one per class)",
+                   f"shape {class_weight.shape}" if class_weight.shape != (n_classes,)
+                   else "a negative or non-finite weight")
+    return class_weight
+
+
+def _class_weighted(loss_fn, scores, y, class_weight, loss_kwargs):
+    """``(1/n) sum_i w[y_i] L_i`` and its score gradient, from the losses' per-class means.
+
+    The rows of class c contribute ``w[c] * n_c / n`` times their mean loss, so one call of
+    ``loss_fn`` per class present gives the exact weighted loss and gradient.
+    """
+    n = len(y)
+    total = 0.0
+    dscores = np.empty_like(scores)  # (n, C); every row belongs to one class below
+    for c in np.unique(y):
+        rows = np.flatnonzero(y == c)
+        loss_c, dscores_c = loss_fn(scores[rows], y[rows], **loss_kwargs)
+        share = class_weight[c] * len(rows) / n
+        total += share * loss_c
+        dscores_c *= scores.dtype.type(share)
+        dscores[rows] = dscores_c
+    return total, dscores
