@@ -8,7 +8,7 @@ grayscale), optionally resized to ``image_size`` = (H, W), and returned as a uin
 
 import io
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -19,8 +19,6 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
 #: Images per task sent to a worker: large enough to amortize the transfer.
 CHUNK = 1000
-#: Below this many images the pool's start-up costs more than it saves.
-MIN_PARALLEL = 2000
 
 
 def is_image_name(name):
@@ -57,30 +55,78 @@ def n_workers():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-def decode_all(payloads, image_size=None, progress=None):
-    """Decode every payload; returns a list of arrays, or failure reasons (str).
+class Decoder:
+    """Decode images as they arrive, in chunks, on a process pool.
 
-    With more than :data:`MIN_PARALLEL` images and more than one core, chunks of
-    :data:`CHUNK` images are decoded by a process pool (Pillow holds the GIL for most of the
-    per-image work on small images, so processes beat threads; see benchmarks/bench_data.py).
-    ``progress(n_done, n_total)`` is called after each chunk.
+    ``add(payload)`` queues one image (bytes or a path); every :data:`CHUNK` images go to a
+    worker process while the caller keeps reading, so reading an archive overlaps decoding.
+    ``results()`` waits and returns, in ``add`` order, a uint8 array per image or the reason
+    (a str) it failed. ``progress(n_done, n_total)`` is called as chunks finish; ``n_total``
+    counts the images added so far.
+
+    Processes, not threads: Pillow holds the GIL for most of the per-image work on small
+    images, and threads measured slower than one core (see benchmarks/bench_data.py).
+    Fewer than :data:`CHUNK` images, or a single core, decode in this process.
     """
-    total = len(payloads)
-    chunks = [payloads[i:i + CHUNK] for i in range(0, total, CHUNK)]
-    results = []
-    workers = n_workers()
-    if total < MIN_PARALLEL or workers < 2:
-        for chunk in chunks:
-            results.extend(decode_chunk(chunk, image_size))
-            if progress is not None:
-                progress(len(results), total)
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for decoded in pool.map(decode_chunk, chunks, [image_size] * len(chunks)):
-            results.extend(decoded)
-            if progress is not None:
-                progress(len(results), total)
-    return results
+
+    def __init__(self, image_size=None, progress=None):
+        self.image_size = image_size
+        self.progress = progress
+        self.buffer = []
+        self.parts = []  # per chunk: a Future, or the decoded list once collected
+        self.pool = None
+        self.added = 0
+        self.reported = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def add(self, payload):
+        self.buffer.append(payload)
+        self.added += 1
+        if len(self.buffer) >= CHUNK:
+            self._flush()
+
+    def _flush(self):
+        if n_workers() > 1:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(max_workers=n_workers())
+            self.parts.append(self.pool.submit(decode_chunk, self.buffer, self.image_size))
+        else:
+            self.parts.append(decode_chunk(self.buffer, self.image_size))
+        self.buffer = []
+        self._collect(wait=False)
+
+    def _collect(self, wait):
+        """Replace finished futures by their lists (in order) and report progress."""
+        done = 0
+        for i, part in enumerate(self.parts):
+            if isinstance(part, Future):
+                if not (wait or part.done()):
+                    break
+                self.parts[i] = part = part.result()
+            done += len(part)
+        if self.progress is not None and done > self.reported:
+            self.reported = done
+            self.progress(done, self.added)
+
+    def results(self):
+        if self.buffer:
+            self._flush()
+        self._collect(wait=True)
+        return [image for part in self.parts for image in part]
+
+
+def decode_all(payloads, image_size=None, progress=None):
+    """Decode every payload (bytes or paths): a list of arrays, or failure reasons (str)."""
+    with Decoder(image_size, progress) as decoder:
+        for payload in payloads:
+            decoder.add(payload)
+        return decoder.results()
 
 
 def resize_all(images, image_size):

@@ -12,7 +12,7 @@ resolve identically:
 import numpy as np
 
 from linclass.data._dataset import Dataset
-from linclass.data._decode import IMAGE_EXTENSIONS, decode_all, is_image_name
+from linclass.data._decode import IMAGE_EXTENSIONS, is_image_name
 from linclass.errors import DataError
 
 SPLIT_FOLDERS = ("train", "test")
@@ -81,9 +81,8 @@ def _dirs_under(files, root):
             if f.endswith("/") and f.startswith(root) and f[len(root):].rstrip("/")}
 
 
-def decode_members(members, class_names, payloads, *, where, image_size, skip_bad, progress):
-    """Decode ``payloads`` (bytes or paths, aligned with ``members``) into a :class:`Dataset`."""
-    decoded = decode_all(payloads, image_size, progress)
+def assemble(members, class_names, decoded, *, where, skip_bad):
+    """A :class:`Dataset` from decoded images (arrays or failure reasons, as ``members``)."""
     bad = [(path, reason) for (path, _), reason in zip(members, decoded, strict=True)
            if isinstance(reason, str)]
     if bad and not skip_bad:

@@ -10,8 +10,8 @@ from linclass._validation import fail
 from linclass.data import _cache, _cifar10
 from linclass.data._cifar import BATCH_FILES, load_batches
 from linclass.data._dataset import Dataset
-from linclass.data._decode import is_image_name, resize_all
-from linclass.data._imagefolder import decode_members, find_layout
+from linclass.data._decode import Decoder, decode_all, is_image_name, resize_all
+from linclass.data._imagefolder import assemble, find_layout
 from linclass.errors import DataError
 
 SPLITS = ("train", "test")
@@ -182,21 +182,30 @@ def _directory(path, *, split, image_size, skip_bad, progress):
     if cached is not None:
         return cached
     where = str(path / root.rstrip("/")) if root else str(path)
-    dataset = decode_members(members, class_names, [str(f) for f in files], where=where,
-                             image_size=image_size, skip_bad=skip_bad, progress=progress)
+    decoded = decode_all([str(f) for f in files], image_size, progress)
+    dataset = assemble(members, class_names, decoded, where=where, skip_bad=skip_bad)
     _cache.store(entry, dataset)
     return dataset
 
 
-def read_archive(path):
-    """Every member of a tar archive: ``{name: bytes}`` for files, folders as ``name/``.
+def read_archive(path, decoder):
+    """Read a tar archive in one pass, sending its images to ``decoder`` as they come.
 
     Each member passes :func:`tarfile.data_filter` first (the filter of
     ``extractall(filter="data")``): absolute paths, ``..`` components and links pointing
     outside the archive are refused with the member named. Nothing is written to disk.
+
+    Returns
+    -------
+    names : list of str
+        Every member; folders end with '/'.
+    images : dict
+        Image member name -> its position in the decoder's results.
+    batches : dict
+        CIFAR-10 batch member name -> its bytes.
     """
     destination = os.path.realpath(os.sep + "linclass-archive")
-    contents = {}
+    names, images, batches = [], {}, {}
     try:
         with tarfile.open(path, "r:*") as tar:
             for member in tar:
@@ -205,16 +214,17 @@ def read_archive(path):
                 except tarfile.FilterError as error:
                     raise DataError(f"refusing to read {path}: {error}") from None
                 name = member.name.removeprefix("./").rstrip("/")
-                if member.isdir():
-                    contents[name + "/"] = None
-                elif (member.isfile() or member.islnk() or member.issym()) and (
-                        is_image_name(name) or name.rsplit("/", 1)[-1] in BATCH_FILES):
-                    contents[name] = tar.extractfile(member).read()
-                else:
-                    contents[name] = None
+                names.append(name + "/" if member.isdir() else name)
+                if not (member.isfile() or member.islnk() or member.issym()):
+                    continue
+                if is_image_name(name):
+                    images[name] = decoder.added
+                    decoder.add(tar.extractfile(member).read())
+                elif name.rsplit("/", 1)[-1] in BATCH_FILES:
+                    batches[name] = tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, OSError) as error:
         raise DataError(f"cannot read archive {path}: {error}") from None
-    return contents
+    return names, images, batches
 
 
 def _archive(path, *, split, image_size, skip_bad, progress):
@@ -223,18 +233,18 @@ def _archive(path, *, split, image_size, skip_bad, progress):
     cached = _cache.load(entry)
     if cached is not None:
         return cached
-    contents = read_archive(path)
-    batch_members = [n for n in contents if n.rsplit("/", 1)[-1] in BATCH_FILES]
-    if batch_members:
-        folder = batch_members[0].rpartition("/")[0]
-        prefix = folder + "/" if folder else ""
-        dataset = _resized(load_batches(lambda name: contents.get(prefix + name),
-                                        f"{path}:{folder or '.'}", split), image_size)
-    else:
-        root, class_names, members = find_layout(list(contents), str(path), split)
-        where = f"{path}:{root.rstrip('/')}" if root else str(path)
-        dataset = decode_members(members, class_names, [contents[p] for p, _ in members],
-                                 where=where, image_size=image_size, skip_bad=skip_bad,
-                                 progress=progress)
+    with Decoder(image_size, progress) as decoder:
+        names, images, batches = read_archive(path, decoder)
+        if batches:
+            folder = next(iter(batches)).rpartition("/")[0]
+            prefix = folder + "/" if folder else ""
+            dataset = _resized(load_batches(lambda name: batches.get(prefix + name),
+                                            f"{path}:{folder or '.'}", split), image_size)
+        else:
+            root, class_names, members = find_layout(names, str(path), split)
+            decoded = decoder.results()
+            where = f"{path}:{root.rstrip('/')}" if root else str(path)
+            dataset = assemble(members, class_names, [decoded[images[p]] for p, _ in members],
+                               where=where, skip_bad=skip_bad)
     _cache.store(entry, dataset)
     return dataset
