@@ -1,0 +1,120 @@
+"""Array backends: NumPy (the default) and PyTorch tensors (CPU or CUDA), through one dispatch.
+
+Numerical code asks :func:`namespace` for the module of its inputs and calls the Python array
+API on it (``xp.max(x, axis=1, keepdims=True)``, ``xp.astype(x, dtype)``); both backends
+support integer-array indexing ``x[rows, y]`` natively. What the standard lacks, in-place
+element-wise updates (NumPy's ``out=``), lives here as small functions with one branch per
+backend, so NumPy keeps its allocation-free fast path.
+
+A *device* names where arrays live: ``"cpu"`` (NumPy), ``"torch"`` (PyTorch on the CPU) or
+``"cuda"`` / ``"cuda:N"`` (PyTorch on a GPU). Random numbers always come from NumPy and are
+moved to the device, so results do not depend on the backend's generator.
+
+>>> import numpy as np
+>>> namespace(np.ones(2)) is np
+True
+>>> to_numpy(asarray([1.5, 2.0], device="cpu")).tolist()
+[1.5, 2.0]
+
+References
+----------
+.. [1] Consortium for Python Data API Standards, "Python array API standard",
+   https://data-apis.org/array-api/latest/
+.. [2] array-api-compat, https://data-apis.org/array-api-compat/
+"""
+
+import numpy as np
+
+from linclass._validation import fail
+
+#: Device names accepted by ``device=`` (``"cuda:N"`` selects a GPU by index).
+DEVICES = ("cpu", "torch", "cuda")
+
+
+def is_numpy(x):
+    """True for NumPy arrays and anything that is not a tensor (lists, scalars)."""
+    return type(x).__module__.split(".")[0] != "torch"
+
+
+def namespace(*arrays):
+    """The array module of ``arrays``: :mod:`numpy` itself for NumPy input, else the
+    array-API namespace of :mod:`array_api_compat` (``array_api_compat.torch``)."""
+    if all(is_numpy(a) for a in arrays):
+        return np
+    from array_api_compat import array_namespace
+
+    return array_namespace(*(a for a in arrays if not is_numpy(a)))
+
+
+def check_device(device):
+    """``device`` checked: one of :data:`DEVICES` or ``"cuda:N"``; returns it."""
+    ok = isinstance(device, str) and (device in DEVICES or (
+        device.startswith("cuda:") and device[5:].isdigit()))
+    if not ok:
+        raise fail("device", "'cpu' (NumPy), 'torch' (PyTorch on the CPU), 'cuda' or 'cuda:N'",
+                   repr(device))
+    if device != "cpu":
+        try:
+            import torch
+        except ImportError:
+            raise fail("device", "'cpu' without PyTorch installed", repr(device),
+                       "Install it: pip install 'linclass[torch]'.") from None
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise fail("device", "'cpu' or 'torch' on a machine without a CUDA GPU",
+                       repr(device))
+    return device
+
+
+def asarray(x, device="cpu", dtype=None):
+    """``x`` as an array on ``device`` (no copy when it is there already in ``dtype``).
+
+    ``dtype`` is a NumPy dtype (or None: keep ``x``'s); on PyTorch devices the tensor gets
+    the matching ``torch`` dtype.
+    """
+    device = check_device(device)
+    if device == "cpu":
+        return np.asarray(to_numpy(x), dtype=dtype)
+    import torch
+
+    target = "cpu" if device == "torch" else device
+    if is_numpy(x):
+        x = np.asarray(x, dtype=dtype)
+        return torch.from_numpy(x).to(target)  # shares memory on the CPU
+    if dtype is not None:
+        x = x.to(torch.from_numpy(np.empty(0, dtype=dtype)).dtype)
+    return x.to(target)
+
+
+def to_numpy(x):
+    """``x`` as a NumPy array (tensors copied to the host; NumPy input returned as is)."""
+    if is_numpy(x):
+        return np.asarray(x)
+    return x.detach().cpu().numpy()
+
+
+def device_name(x):
+    """The device name of ``x``: ``"cpu"`` for NumPy, ``"torch"`` or ``"cuda:N"`` for tensors."""
+    if is_numpy(x):
+        return "cpu"
+    return "torch" if x.device.type == "cpu" else str(x.device)
+
+
+def numpy_dtype(x):
+    """The NumPy dtype of an array or tensor (``numpy.float32`` for ``torch.float32``)."""
+    if is_numpy(x):
+        return np.asarray(x).dtype
+    return np.empty(0, dtype=str(x.dtype).removeprefix("torch.")).dtype
+
+
+def maximum_(x, value):
+    """``x = max(x, value)`` element-wise, in place; returns ``x``."""
+    if is_numpy(x):
+        return np.maximum(x, value, out=x)
+    return x.clamp_(min=value)
+
+
+def exp_(x):
+    """``x = exp(x)`` element-wise, in place; returns ``x``."""
+    if is_numpy(x):
+        return np.exp(x, out=x)
+    return x.exp_()
