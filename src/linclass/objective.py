@@ -27,9 +27,10 @@ from linclass._validation import fail, float_dtype, resolve
 from linclass.losses import LOSSES
 from linclass.regularizers import REGULARIZERS
 
-#: Bytes of X per row block: small enough that a block stays in the per-core L2 cache
-#: between the two products, large enough that BLAS runs at full speed.
-BLOCK_BYTES = 1 << 20
+#: Bytes of X per row block: small enough that the block stays in cache (two cores'
+#: blocks fit the 32 MiB L3 of the benchmark machine) between the two products, large
+#: enough that BLAS runs at full speed. Tuned by ``python -m benchmarks.bench_loss``.
+BLOCK_BYTES = 4 << 20
 
 
 def check_linear_inputs(W, b, X, y):
@@ -103,7 +104,7 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     elif not isinstance(block_rows, int | np.integer) or block_rows < 1:
         raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
     data_loss = 0.0
-    dW = np.zeros_like(W)
+    dWt = np.zeros((W.shape[1], d), dtype=dtype)  # dW transposed: (C, D), rows contiguous
     db = np.zeros_like(b)
     for start in range(0, n, block_rows):
         Xb = X[start:start + block_rows].astype(dtype, copy=False)  # (B, D)
@@ -117,9 +118,10 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
         weight = Xb.shape[0] / n  # block means -> the mean over all N rows
         data_loss += block_loss * weight
         dscores *= dtype.type(weight)
-        dW += Xb.T @ dscores  # (D, B) @ (B, C) -> (D, C)
+        dWt += dscores.T @ Xb  # (C, B) @ (B, D) -> (C, D), faster than Xb.T @ dscores
         db += dscores.sum(axis=0)
     penalty, dR = reg_fn(W, reg_strength, **reg_kwargs)
+    dW = dWt.T.copy()  # (D, C), C order
     dW += dR.astype(dtype, copy=False)
     return data_loss + penalty, dW, db
 
