@@ -7,16 +7,23 @@
 """
 
 from linclass import data, gradcheck, losses, optim, preprocessing, regularizers
+from linclass.classifier import LinearClassifier
+from linclass.image_classifier import ImageClassifier
+from linclass.model_file import load, save
 from linclass.objective import linear_loss
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ImageClassifier",
+    "LinearClassifier",
     "data",
     "gradcheck",
     "linear_loss",
+    "load",
     "losses",
     "optim",
     "preprocessing",
     "regularizers",
+    "save",
 ]

@@ -1,0 +1,152 @@
+"""Training settings: one typed dataclass for the API, the CLI and the search space.
+
+:class:`TrainConfig` holds every hyperparameter of the training loop
+(:func:`linclass.training.train`); :class:`linclass.LinearClassifier` takes the same names as
+constructor parameters, ``linclass train`` as flags (``reg_strength`` -> ``--reg-strength``),
+and ``linclass search`` samples some of them. :data:`DEFAULTS` holds the values tuned by
+measurement for each feature set and loss (``benchmarks/results/train.md``).
+
+>>> config = default_config("raw", "softmax")
+>>> config.loss, config.optimizer
+('softmax', 'sgd')
+>>> replace(config, lr=1e-3).lr
+0.001
+"""
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from linclass._validation import check_positive, fail, resolve
+from linclass.losses import LOSSES
+from linclass.optim import MODES, OPTIMIZERS, SCHEDULES
+from linclass.regularizers import REGULARIZERS
+
+__all__ = ["DEFAULTS", "TrainConfig", "default_config", "replace"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of the minibatch training loop.
+
+    Attributes
+    ----------
+    loss : str
+        A key of :data:`linclass.losses.LOSSES` (``"svm"``, ``"softmax"``, ...).
+    reg : str
+        A key of :data:`linclass.regularizers.REGULARIZERS`.
+    reg_strength : float
+        :math:`\\lambda \\ge 0` in data loss + :math:`\\lambda R(W)`.
+    margin : float
+        The SVM margin :math:`\\Delta` (ignored by softmax).
+    l1_ratio : float
+        The elastic net's share of L1.
+    optimizer : str
+        A key of :data:`linclass.optim.OPTIMIZERS`.
+    optimizer_params : dict
+        Extra settings of the update rule (``{"momentum": 0.9}``); empty: the rule's defaults.
+    lr : float
+        Learning rate at epoch 0.
+    schedule : str
+        A key of :data:`linclass.optim.SCHEDULES`; read once per epoch. ``"cosine"`` decays
+        to 0 over ``epochs``.
+    schedule_params : dict
+        Extra settings of the schedule (``{"every": 5}``).
+    batch_size : int
+        Rows per minibatch (a batch of all rows is full-batch gradient descent).
+    epochs : int
+        Passes over the training set.
+    sampling : str
+        ``"epoch"`` (shuffled epochs) or ``"replacement"`` (see :func:`linclass.optim.minibatches`).
+    early_stopping : bool
+        Keep the weights of the epoch with the best validation accuracy (needs validation data).
+    patience : int or None
+        With ``early_stopping``, stop after this many epochs without a better validation
+        accuracy; ``None`` runs every epoch (and still restores the best).
+    class_weight : None, "balanced" or dict
+        Per-class loss weights, as scikit-learn's ``class_weight``.
+    seed : int
+        Seeds the minibatch order; same seed, bit-identical weights.
+    """
+
+    loss: str = "svm"
+    reg: str = "l2"
+    reg_strength: float = 1e-4
+    margin: float = 1.0
+    l1_ratio: float = 0.5
+    optimizer: str = "sgd"
+    optimizer_params: dict = field(default_factory=dict)
+    lr: float = 1e-2
+    schedule: str = "cosine"
+    schedule_params: dict = field(default_factory=dict)
+    batch_size: int = 256
+    epochs: int = 20
+    sampling: str = "epoch"
+    early_stopping: bool = True
+    patience: int | None = None
+    class_weight: object = None
+    seed: int = 0
+
+    def __post_init__(self):
+        resolve("loss", self.loss, LOSSES)
+        resolve("reg", self.reg, REGULARIZERS)
+        resolve("optimizer", self.optimizer, OPTIMIZERS)
+        resolve("schedule", self.schedule, SCHEDULES)
+        resolve("sampling", self.sampling, MODES)
+        check_positive("reg_strength", self.reg_strength, allow_zero=True)
+        check_positive("margin", self.margin)
+        check_positive("lr", self.lr)
+        if not 0 <= self.l1_ratio <= 1:
+            raise fail("l1_ratio", "in [0, 1]", self.l1_ratio)
+        for name in ("batch_size", "epochs"):
+            _check_count(name, getattr(self, name))
+        if self.patience is not None:
+            _check_count("patience", self.patience)
+        if not (self.class_weight is None or self.class_weight == "balanced"
+                or isinstance(self.class_weight, dict)):
+            raise fail("class_weight", "None, 'balanced' or a dict {class: weight}",
+                       repr(self.class_weight))
+        for name in ("optimizer_params", "schedule_params"):
+            if not isinstance(getattr(self, name), dict):
+                raise fail(name, "a dict", repr(getattr(self, name)))
+
+    def to_dict(self):
+        """The settings as a JSON-able dict (class-weight keys as strings)."""
+        out = asdict(self)
+        if isinstance(self.class_weight, dict):
+            out["class_weight"] = {str(k): float(v) for k, v in self.class_weight.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, values):
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise fail("training settings", f"among {sorted(known)}", f"unknown {unknown}")
+        return cls(**values)
+
+
+def _check_count(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise fail(name, "an integer >= 1", repr(value))
+
+
+#: Tuned settings per ``(features, loss)``, measured on raw CIFAR-10 (49,000 training and
+#: 1,000 validation images) by ``python -m benchmarks.bench_train``; other pairs fall back
+#: to ``(features, "*")``, then to the :class:`TrainConfig` defaults.
+DEFAULTS = {
+    ("raw", "svm"): {"optimizer": "sgd", "lr": 1e-3, "reg_strength": 1e-1,
+                     "batch_size": 256, "epochs": 10, "schedule": "cosine"},
+    ("raw", "softmax"): {"optimizer": "sgd", "lr": 3e-3, "reg_strength": 1e-1,
+                         "batch_size": 256, "epochs": 10, "schedule": "cosine"},
+}
+
+
+def default_config(features="raw", loss="svm", **overrides):
+    """The tuned :class:`TrainConfig` for ``features`` and ``loss``, with ``overrides`` applied.
+
+    Overrides whose value is ``None`` are ignored (an absent CLI flag).
+    """
+    tuned = DEFAULTS.get((features, loss)) or DEFAULTS.get((features, "*"), {})
+    values = {**tuned, "loss": loss}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig.from_dict(values)
