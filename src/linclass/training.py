@@ -242,6 +242,11 @@ def _initial_weights(init, d, n_classes, dtype):
     return W.astype(dtype, copy=True), b.astype(dtype, copy=True)
 
 
+def _finite_scores(X, W, b):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X @ W + b).all())
+
+
 def _schedule_kwargs(config):
     kwargs = dict(config.schedule_params)
     if config.schedule == "cosine":
