@@ -53,6 +53,7 @@ def load_from_args(args, *, split=None):
         nonlocal bar
         if bar is None:
             bar = progress(total, "loading images", unit="img")
+        bar.total = total  # an archive's total grows while it is read
         bar.update(done - bar.n)
 
     try:
