@@ -12,7 +12,7 @@ from linclass import __version__
 from linclass.cli._common import common_parser, fail_line
 
 #: Sub-commands, each the module ``linclass.cli.<name>``.
-COMMANDS = ("gradcheck", "demo", "train", "evaluate", "predict")
+COMMANDS = ("gradcheck", "demo", "train", "evaluate", "predict", "search", "report")
 
 
 def build_parser():

@@ -68,12 +68,11 @@ def add_parser(subparsers, parent):
     return p
 
 
-def fit_image_classifier(dataset, config, features, val_size, seed):
-    """Features and classifier fitted on a stratified split of ``dataset``.
+def split_features(dataset, features, val_size, seed):
+    """A stratified split of ``dataset`` and the feature pipeline fitted on its training part.
 
-    Returns ``(model, scores, val_idx)``: ``scores`` holds ``train_accuracy``,
-    ``val_accuracy`` (``None`` without a validation split), ``n_train`` and ``n_val``;
-    ``val_idx`` indexes the validation images in ``dataset`` (``None`` without a split).
+    Returns ``(pipeline, X_train, y_train, X_val, y_val, val_idx)``; without a validation
+    split (``val_size`` 0) ``X_val`` and ``val_idx`` are ``None`` and ``y_val`` is empty.
     """
     from linclass.features import FeaturePipeline
 
@@ -91,7 +90,18 @@ def fit_image_classifier(dataset, config, features, val_size, seed):
         X_train = pipeline.fit_transform(train_images, rng=seed, progress=bar.update)
     with _Bar("features (validation)") as bar:
         X_val = pipeline.transform(val_images, progress=bar.update) if len(y_val) else None
+    return pipeline, X_train, y_train, X_val, y_val, val_idx
 
+
+def fit_image_classifier(dataset, config, features, val_size, seed):
+    """Features and classifier fitted on a stratified split of ``dataset``.
+
+    Returns ``(model, scores, val_idx)``: ``scores`` holds ``train_accuracy``,
+    ``val_accuracy`` (``None`` without a validation split), ``n_train`` and ``n_val``;
+    ``val_idx`` indexes the validation images in ``dataset`` (``None`` without a split).
+    """
+    pipeline, X_train, y_train, X_val, y_val, val_idx = split_features(
+        dataset, features, val_size, seed)
     clf = LinearClassifier.from_config(config)
     with progress(config.epochs, "training", unit="epoch") as bar:
         def report(info):
