@@ -341,6 +341,29 @@ class TestBadInput:
             call(name, LECTURE_SCORES[0], [0], impl=impl)
 
 
+@pytest.mark.parametrize("impl", [lc.losses, reference], ids=["vectorized", "reference"])
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_empty_scores(impl, name):
+    with pytest.raises(ValueError, match=r"^scores must be non-empty \(at least one row\), "
+                                         r"got 0 rows"):
+        call(name, np.zeros((0, 3)), np.zeros(0, dtype=int), impl=impl)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_softmax_probabilities_rows_sum_to_one(dtype):
+    scores = np.array([[1, 2, 3], [0, 0, 0], [1000, 0, -1000]], dtype=dtype)
+    probs = lc.losses.softmax_probabilities(scores)
+    assert probs.dtype == (np.float64 if dtype == np.int64 else dtype)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(probs[1], 1 / 3, rtol=1e-6)
+    np.testing.assert_array_equal(scores, np.array([[1, 2, 3], [0, 0, 0], [1000, 0, -1000]]))
+
+
+def test_softmax_probabilities_needs_2d():
+    with pytest.raises(ValueError, match=r"^scores must be a 2-D array \(N, C\), got shape \(3,\)"):
+        lc.losses.softmax_probabilities(np.array([1.0, 2.0, 3.0]))
+
+
 @pytest.mark.parametrize("name", HINGE_LOSSES)
 @pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
 def test_bad_margin(name, bad):

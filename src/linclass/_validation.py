@@ -48,6 +48,8 @@ def check_scores_labels(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     y = np.asarray(y)
     if scores.ndim != 2 or scores.shape[1] < 2:
         raise fail("scores", "a 2-D array (N, C) with C >= 2 classes", f"shape {scores.shape}")
+    if scores.shape[0] == 0:
+        raise fail("scores", "non-empty (at least one row)", "0 rows")
     scores = scores.astype(float_dtype(scores), copy=False)
     if y.shape != (scores.shape[0],):
         raise fail(

@@ -8,7 +8,7 @@ References
 
 import numpy as np
 
-from linclass._validation import check_scores_labels
+from linclass._validation import check_scores_labels, fail, float_dtype
 
 
 def softmax_probabilities(scores):
@@ -17,6 +17,9 @@ def softmax_probabilities(scores):
     The row maximum is subtracted first (the result is unchanged, and no exponent overflows).
     """
     scores = np.asarray(scores)
+    if scores.ndim != 2:
+        raise fail("scores", "a 2-D array (N, C)", f"shape {scores.shape}")
+    scores = scores.astype(float_dtype(scores), copy=False)  # integers promoted, floats kept
     shifted = scores - scores.max(axis=1, keepdims=True)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=1, keepdims=True)
