@@ -1,7 +1,6 @@
 """write_report writes index.html and every PNG it links, each of the size the page states."""
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -16,40 +15,14 @@ EXPECTED_RAW = ["templates.png", "learning_curves.png", "confusion.png",
                 "landscape_1d.png", "landscape_2d.png"]
 
 
-@dataclass
-class Classifier:
-    coef_: np.ndarray
-    intercept_: np.ndarray
-    loss: str
-    history_: dict = field(default_factory=dict)
-
-    def get_params(self):
-        return {"loss": self.loss, "reg": "l2", "reg_strength": 1e-3}
-
-
-@dataclass
-class Model:
-    pipeline: FeaturePipeline
-    classifier: Classifier
-    class_names: tuple
-
-
-def train(dataset, spec, loss, steps=60, lr=0.5):
-    """Full-batch gradient descent on linclass.linear_loss: a small real model."""
+def train(dataset, spec, loss, epochs=10, lr=None):
+    """A small real model: linclass.LinearClassifier on a FeaturePipeline's features."""
     pipeline = FeaturePipeline.from_spec(spec, cache=False)
-    X = pipeline.fit_transform(dataset.images).astype(np.float64)
-    W = np.zeros((X.shape[1], dataset.n_classes))
-    b = np.zeros(dataset.n_classes)
-    history = {"loss": [], "data_loss": [], "reg_loss": [], "lr": []}
-    for _ in range(steps):
-        value, dW, db = lc.linear_loss(W, b, X, dataset.labels, loss=loss, reg_strength=1e-3)
-        penalty = 1e-3 * float((W ** 2).sum())
-        for key, v in (("loss", value), ("data_loss", value - penalty),
-                       ("reg_loss", penalty), ("lr", lr)):
-            history[key].append(v)
-        W -= lr * dW
-        b -= lr * db
-    return Model(pipeline, Classifier(W, b, loss, history), dataset.class_names)
+    X = pipeline.fit_transform(dataset.images)
+    params = {"lr": lr} if lr else {}
+    clf = lc.LinearClassifier(loss=loss, epochs=epochs, batch_size=100, random_state=0,
+                              early_stopping=True, **params).fit(X, dataset.labels)
+    return lc.ImageClassifier(pipeline, clf, dataset.class_names, dataset.image_shape)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +60,8 @@ def test_report_of_a_raw_pixel_model(digits, raw_report):
     assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED_RAW + ["index.html"])
     assert calls == [(k, len(EXPECTED_RAW) + 1) for k in range(1, len(EXPECTED_RAW) + 2)]
     assert "http" not in text and "<script" not in text  # nothing fetched, nothing run
-    accuracy = np.mean((model.pipeline.transform(digits.images) @ model.classifier.coef_
-                        + model.classifier.intercept_).argmax(1) == digits.labels)
+    accuracy = np.mean(model.predict(digits.images) == np.asarray(digits.class_names)[
+        digits.labels])
     assert f"<td>accuracy</td><td class=\"num\">{accuracy:.4g}</td>" in text
     assert report.report_files(out) == [index] + [out / name for name in EXPECTED_RAW]
 
@@ -96,8 +69,9 @@ def test_report_of_a_raw_pixel_model(digits, raw_report):
 def test_templates_on_the_page_are_the_weights_on_pixels(digits, raw_report, tmp_path):
     """The page shows W / scale (the weights acting on raw pixels), not standardized W."""
     model, index, _ = raw_report
-    assert not np.allclose(model.pipeline.scale_, model.pipeline.scale_[0])
-    pixel_weights = model.classifier.coef_ / model.pipeline.scale_[:, None]
+    scale = model.pipeline.scaler_.scale_
+    assert not np.allclose(scale, scale[0])
+    pixel_weights = model.classifier.coef_ / scale[:, None]
     fig = report.plot_templates(pixel_weights, digits.image_shape, digits.class_names)
     with Image.open(index.parent / "templates.png") as png:
         page = np.asarray(png.convert("RGB"))
@@ -111,7 +85,7 @@ def test_templates_on_the_page_are_the_weights_on_pixels(digits, raw_report, tmp
 def test_report_of_a_feature_model_with_search(cifar_archive, tmp_path):
     dataset = lc.data.load(cifar_archive)
     dataset = dataset.subset(lc.data.dev_subset(dataset.labels, 300, seed=0))
-    model = train(dataset, "hog+hsv", "softmax", steps=30, lr=0.05)
+    model = train(dataset, "hog+hsv", "softmax")
     search = {"lr": [1e-3, 1e-2], "reg_strength": [1e-4, 1e-3], "val_accuracy": [0.3, 0.4]}
     index = report.write_report(model, dataset, tmp_path, search_results=search)
     _, images = written(index)

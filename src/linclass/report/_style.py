@@ -50,9 +50,13 @@ def styled(plot):
     return wrapper
 
 
-def new_figure(width, height):
-    """A blank :class:`~matplotlib.figure.Figure` of ``width x height`` inches at :data:`DPI`."""
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+def new_figure(width, height, layout="constrained"):
+    """A blank :class:`~matplotlib.figure.Figure` of ``width x height`` inches at :data:`DPI`.
+
+    ``layout=None`` skips the constrained layout solver, which is slow for grids of dozens
+    of images; the caller then places the axes (``subplots_adjust``).
+    """
+    return Figure(figsize=(width, height), dpi=DPI, layout=layout)
 
 
 def save_png(fig, path):

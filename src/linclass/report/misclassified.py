@@ -87,9 +87,12 @@ def plot_misclassified(images, labels, scores, class_names, *, per_class=8):
     """
     images, mistakes, names = _prepare(images, labels, scores, class_names)
     per_class = _check_count("per_class", per_class)
-    fig = new_figure(1.25 * per_class + 1.2, 1.45 * len(names) + 0.6)
+    width, height = 1.25 * per_class + 1.4, 1.45 * len(names) + 0.9
+    fig = new_figure(width, height, layout=None)  # a fixed grid: no layout solver needed
     fig.suptitle("Misclassified images, by predicted class (title: true class, score margin)")
     axes = fig.subplots(len(names), per_class, squeeze=False)
+    fig.subplots_adjust(left=1.3 / width, right=1 - 0.1 / width, bottom=0.1 / height,
+                        top=1 - 1.0 / height, wspace=0.15, hspace=0.55)
     for k, row in enumerate(axes):
         chosen = mistakes.predicted_as(k, per_class)
         for j, ax in enumerate(row):
@@ -118,13 +121,16 @@ def plot_confident_mistakes(images, labels, scores, class_names, *, n=16, ncols=
     n = min(_check_count("n", n), len(mistakes.index))
     ncols = max(1, min(_check_count("ncols", ncols), n))
     nrows = max(1, math.ceil(n / ncols))
-    fig = new_figure(1.6 * ncols + 0.4, 1.8 * nrows + 0.6)
+    width, height = 1.6 * ncols + 0.4, 1.8 * nrows + 0.7
+    fig = new_figure(width, height, layout=None)
     fig.suptitle(f"The {n} most confident mistakes (true -> predicted, score margin)")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig.subplots_adjust(left=0.2 / width, right=1 - 0.2 / width, bottom=0.1 / height,
+                        top=1 - 0.95 / height, wspace=0.2, hspace=0.6)
     for m, ax in enumerate(axes):
         if m < n:
             show_image(ax, images[mistakes.index[m]],
-                       f"{names[mistakes.true[m]]} ->\n{names[mistakes.predicted[m]]} "
+                       f"{names[mistakes.true[m]]} -> {names[mistakes.predicted[m]]}\n"
                        f"+{mistakes.margin[m]:.2f}", fontsize=8)
         else:
             fig.delaxes(ax)

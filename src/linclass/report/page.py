@@ -45,8 +45,8 @@ def write_report(model, dataset, out_dir, *, history=None, search_results=None, 
 
     Parameters
     ----------
-    model : linclass image-level model
-        Feature pipeline, classifier and class names (see :func:`linclass.load`).
+    model : linclass.ImageClassifier
+        Feature pipeline, classifier and class names (as :func:`linclass.load` reads them).
     dataset : linclass.data.Dataset
         Labelled images; its classes are matched to the model's by name.
     out_dir : str or Path
@@ -68,10 +68,10 @@ def write_report(model, dataset, out_dir, *, history=None, search_results=None, 
     """
     if len(dataset) == 0:
         raise DataError(f"the dataset {dataset.source!r} has no images; a report needs some.")
-    parts = _ModelParts.of(model, dataset)
+    features = model.features(dataset.images)  # (N, F) float32; checks the image size
+    parts = _ModelParts(model, dataset.images[:1])
     labels = _labels_in_model_order(dataset, parts.class_names)
-    features = parts.pipeline.transform(dataset.images)  # (N, F) float32
-    scores = features @ parts.W + parts.b  # (N, F) @ (F, C) -> (N, C)
+    scores = model.classifier.scores(features)  # (N, C), columns as parts.class_names
     confusion = confusion_matrix(labels, scores.argmax(axis=1), len(parts.class_names))
     history = history if history is not None else parts.history
     plan = _plan(parts, dataset, labels, features, scores, confusion, history, search_results,
@@ -112,7 +112,7 @@ def _plan(parts, dataset, labels, features, scores, confusion, history, search_r
         if block == "raw":
             pixel_weights = parts.W[rows] / parts.scale[rows, None]  # weights on raw pixels
             plan.append(("templates.png",
-                         lambda w=pixel_weights: plot_templates(w, dataset.image_shape, names),
+                         lambda w=pixel_weights: plot_templates(w, parts.image_shape, names),
                          "Class templates",
                          "Each class's weights on the raw pixels, rescaled to [0, 1] per "
                          "class: the image each class matches best (template matching)."))
@@ -211,24 +211,23 @@ def _labels_in_model_order(dataset, class_names):
 
 
 class _ModelParts:
-    """What the report reads from an image-level model, in one place."""
+    """What the report reads from a :class:`linclass.ImageClassifier`, in one place."""
 
-    def __init__(self, pipeline, classifier, class_names, image):
-        self.pipeline = pipeline
-        self.classifier = classifier
-        self.class_names = [str(name) for name in class_names]
-        self.W = np.asarray(classifier.coef_)  # (F, C)
-        self.b = np.asarray(classifier.intercept_)  # (C,)
-        self.scale = np.asarray(pipeline.scale_, dtype=np.float64)  # (F,)
-        self.history = getattr(classifier, "history_", None)
-        self.loss = classifier.loss
-        margin = float(getattr(classifier, "margin", 1.0))
-        self.loss_kwargs = {} if self.loss == "softmax" else {"margin": margin}
-        self.blocks = _blocks(pipeline, image, self.W.shape[0])
-
-    @classmethod
-    def of(cls, model, dataset):
-        return cls(model.pipeline, model.classifier, model.class_names, dataset.images[:1])
+    def __init__(self, model, image):
+        self.pipeline = model.pipeline
+        self.classifier = model.classifier
+        self.image_shape = model.image_shape
+        self.class_names = list(model.classes_)  # in the order of W's columns
+        self.W = np.asarray(self.classifier.coef_)  # (F, C)
+        self.b = np.asarray(self.classifier.intercept_)  # (C,)
+        # features are (x - mean) / scale when the pipeline divides, else x - mean or x
+        scale = getattr(self.pipeline.scaler_, "scale_", None)
+        self.scale = np.ones(self.W.shape[0]) if scale is None else np.asarray(scale, float)
+        self.history = getattr(self.classifier, "history_", None)
+        self.loss = self.classifier.loss
+        self.loss_kwargs = ({} if self.loss == "softmax"
+                            else {"margin": float(self.classifier.margin)})
+        self.blocks = _blocks(self.pipeline, image, self.W.shape[0])
 
     @property
     def summary(self):

@@ -1,0 +1,60 @@
+"""``linclass report`` end to end: a model file and a data source in, a page out."""
+
+import csv
+import json
+
+import pytest
+from PIL import Image
+
+from linclass.cli import main
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "digits.npz"
+    assert main(["train", "--data", "digits", "--epochs", "3", "--out", str(path)]) == 0
+    return path
+
+
+def test_report_command_writes_the_page_and_lists_it(model_file, tmp_path, capsys):
+    search = tmp_path / "search.csv"
+    with open(search, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["trial", "lr", "reg_strength", "train_accuracy", "val_accuracy",
+                         "diverged", "seconds"])
+        writer.writerow([0, 1e-3, 1e-4, 0.9, 0.85, False, 0.2])
+        writer.writerow([1, 1e-1, 1e-2, "", "", True, 0.1])
+    capsys.readouterr()
+    code = main(["report", "--model", str(model_file), "--data", "digits", "--out",
+                 str(tmp_path / "page"), "--search", str(search), "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["index"] == str(tmp_path / "page" / "index.html")
+    assert result["files"][0] == result["index"] and result["n_images"] == 1797
+    names = [f.rsplit("/", 1)[1] for f in result["files"][1:]]
+    assert names[0] == "templates.png" and names[-1] == "search.png"
+    assert "learning_curves.png" in names  # the history stored in the model file
+    for name in names:
+        with Image.open(tmp_path / "page" / name) as png:
+            assert png.format == "PNG" and min(png.size) > 100
+
+
+def test_report_command_failures_are_one_line(model_file, tmp_path, capsys):
+    assert main(["report", "--model", str(tmp_path / "missing.npz"), "--data", "digits",
+                 "--out", str(tmp_path / "x")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("linclass: ") and "\n" not in err and "missing.npz" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--data", "digits", "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2  # --model is required: a usage error
+    assert not (tmp_path / "x").exists()
+
+
+def test_train_with_report_writes_the_page(tmp_path, capsys):
+    code = main(["train", "--data", "digits", "--epochs", "2", "--out",
+                 str(tmp_path / "m.npz"), "--report", str(tmp_path / "page"), "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["report"] == str(tmp_path / "page" / "index.html")
+    text = (tmp_path / "page" / "index.html").read_text()
+    assert "templates.png" in text and "learning_curves.png" in text
