@@ -88,7 +88,7 @@ def test_pyramid_concatenates_levels(images):
     np.testing.assert_array_equal(pyramid, expected)
 
 
-@pytest.mark.parametrize("name, width", [("hsv", 10), ("rgb", 48), ("color3d", 512),
+@pytest.mark.parametrize("name, width", [("hsv", 480), ("rgb", 48), ("color3d", 512),
                                          ("pyramid", 21 * 24)])
 def test_registered_colour_extractors(images, name, width):
     extractor = FEATURES[name]()

@@ -24,7 +24,7 @@ from linclass.features._base import Extractor
 from linclass.features._bow import BagOfWords
 from linclass.features._color import (
     ColorHistogram,
-    HueHistogram,
+    HSVHistogram,
     JointColorHistogram,
     PyramidColorHistogram,
     RGBHistogram,
@@ -45,7 +45,7 @@ __all__ = [
     "Extractor",
     "FeaturePipeline",
     "HOGFeatures",
-    "HueHistogram",
+    "HSVHistogram",
     "JointColorHistogram",
     "PyramidColorHistogram",
     "RGBHistogram",

@@ -253,14 +253,22 @@ def _normalize_blocks(cells, cells_per_block, block_norm):
 
 
 class HOGFeatures(Extractor):
-    """The :func:`hog` extractor; defaults chosen by validation accuracy on CIFAR-10."""
+    """The :func:`hog` extractor, with defaults chosen by validation accuracy on CIFAR-10.
+
+    Signed gradients in 18 bins of 20 degrees, 4 x 4-pixel cells, 2 x 2-cell blocks with
+    L1-sqrt normalization: 3,528 features for a 32 x 32 image. Measured with a ridge
+    classifier (45,000 training / 5,000 validation images, with the ``hsv`` features): the
+    course's 8 x 8 cells without block normalization 0.49; 4 x 4 cells with L2-Hys blocks
+    0.53; signed 18 bins +3.6 points; L1-sqrt instead of L2-Hys +1.6; 12 or 24 signed bins,
+    3 x 3 blocks, the max-gradient channel or square-root gamma: within +-0.6 points.
+    """
 
     name = "hog"
     param_names = ("orientations", "pixels_per_cell", "cells_per_block", "block_norm",
                    "signed", "channel_mode", "transform_sqrt")
 
-    def __init__(self, orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2),
-                 block_norm="L2-Hys", signed=False, channel_mode="gray",
+    def __init__(self, orientations=18, pixels_per_cell=(4, 4), cells_per_block=(2, 2),
+                 block_norm="L1-sqrt", signed=True, channel_mode="gray",
                  transform_sqrt=False):
         orientations, pixels_per_cell, cells_per_block = _check_settings(
             orientations, pixels_per_cell, cells_per_block, block_norm, channel_mode)
