@@ -100,7 +100,7 @@ def test_predict_top_k(model, folders):
     for p in predictions:
         assert len(p["top"]) == 2
         assert p["top"][0]["score"] >= p["top"][1]["score"]
-        assert 0 < p["top"][1]["probability"] <= p["top"][0]["probability"] < 1
+        assert 0 <= p["top"][1]["probability"] <= p["top"][0]["probability"] <= 1
 
 
 def test_predict_resizes_other_sizes(model, folders, tmp_path):

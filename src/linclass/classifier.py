@@ -78,7 +78,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     >>> from sklearn.preprocessing import StandardScaler
     >>> X, y = load_iris(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
-    >>> clf = LinearClassifier(loss="softmax", lr=0.1, random_state=0).fit(X, y)
+    >>> clf = LinearClassifier(loss="softmax", lr=0.5, epochs=100, random_state=0).fit(X, y)
     >>> clf.coef_.shape, clf.score(X, y) > 0.9
     ((4, 3), True)
     """

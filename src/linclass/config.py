@@ -8,7 +8,7 @@ measurement for each feature set and loss (``benchmarks/results/train.md``).
 
 >>> config = default_config("raw", "softmax")
 >>> config.loss, config.optimizer
-('softmax', 'sgd')
+('softmax', 'adam')
 >>> replace(config, lr=1e-3).lr
 0.001
 """
@@ -136,7 +136,7 @@ def _check_count(name, value):
 DEFAULTS = {
     ("raw", "svm"): {"optimizer": "sgd", "lr": 1e-3, "reg_strength": 1e-1,
                      "batch_size": 256, "epochs": 10, "schedule": "cosine"},
-    ("raw", "softmax"): {"optimizer": "sgd", "lr": 3e-3, "reg_strength": 1e-1,
+    ("raw", "softmax"): {"optimizer": "adam", "lr": 1e-4, "reg_strength": 1e-2,
                          "batch_size": 256, "epochs": 10, "schedule": "cosine"},
 }
 
