@@ -8,7 +8,7 @@ Three measurements on the 50,000 CIFAR-10 training images of ``../shared/data`` 
 ``linclass train`` splits them (stratified, seed 0: 49,000 training, 1,000 validation):
 
 (a) ``linclass train --data ARCHIVE --loss L --out M`` with no other flag, then
-    ``linclass evaluate --model M --data ARCHIVE`` (all 50,000 images: five times the
+    ``linclass evaluate --model M --data ARCHIVE --split train`` (all 50,000 images: five times the
     official test set, so an upper bound on its cost), each as a fresh process once the
     decoded images are cached: validation accuracy and seconds.
 (b) scikit-learn on the same standardized raw-pixel features and split:
@@ -54,7 +54,7 @@ def ours(archive, tmp):
     for loss in ("svm", "softmax"):
         model = Path(tmp) / f"{loss}.npz"
         trained, t_train = run_cli("train", "--data", archive, "--loss", loss, "--out", model)
-        _, t_eval = run_cli("evaluate", "--model", model, "--data", archive)
+        _, t_eval = run_cli("evaluate", "--model", model, "--data", archive, "--split", "train")
         rows.append((f"linclass `train --loss {loss}` (defaults: {trained['epochs']} epochs)",
                      trained["val_accuracy"], t_train + t_eval,
                      f"train {t_train:.1f} s + evaluate 50,000 images {t_eval:.1f} s"))

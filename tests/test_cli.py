@@ -144,10 +144,12 @@ def test_divergence_exits_1_and_writes_no_model(tmp_path):
 
 def test_digits_defaults_end_to_end(tmp_path):
     out = tmp_path / "digits.npz"
-    result = linclass("train", "--out", out, "--json")
+    result = linclass("train", "--out", out, "--report", tmp_path / "report", "--json")
     assert result.returncode == 0, result.stderr
     trained = json.loads(result.stdout)
     assert trained["val_accuracy"] > 0.8
+    assert (tmp_path / "report" / "index.html").is_file()
+    assert trained["report"] == str(tmp_path / "report" / "index.html")
     evaluated = json.loads(linclass("evaluate", "--model", out, "--data", "digits",
                                     "--json").stdout)
     assert evaluated["n"] == 1797 and evaluated["accuracy"] > 0.8
