@@ -33,6 +33,20 @@ def test_hue_histogram_equals_numpy_histogram_per_image(images, bins):
     np.testing.assert_array_equal(color_histogram(images, bins=bins, normalize=False), expected)
 
 
+@pytest.mark.parametrize("bins", [6, 10, 12])
+def test_hue_bins_of_integer_pixels_are_exact(images, bins):
+    """floor(bins * hue) in exact integer arithmetic: hue = num / (6 d) with integers."""
+    r, g, b = (images[..., i].astype(np.int64) for i in range(3))
+    v = np.maximum(np.maximum(r, g), b)
+    d = v - np.minimum(np.minimum(r, g), b)
+    num = np.where(b == v, r - g + 4 * d, np.where(g == v, b - r + 2 * d, g - b))
+    num = np.where(num < 0, num + 6 * d, num)
+    exact_bin = np.where(d > 0, bins * num // np.maximum(6 * d, 1), 0)
+    expected = np.stack([np.bincount(e.ravel(), minlength=bins) for e in exact_bin])
+    np.testing.assert_array_equal(color_histogram(images, bins=bins, normalize=False), expected)
+    assert (bins * num % np.maximum(6 * d, 1) == 0)[d > 0].any()  # some hues lie on edges
+
+
 @pytest.mark.parametrize("bins, value_range", [(8, None), (16, None), (10, (0, 255)),
                                                (5, (50.5, 200))])
 def test_rgb_histograms_equal_numpy_histogram_per_image(images, bins, value_range):

@@ -64,15 +64,18 @@ def _hue(r, g, b, v, d, dtype):
     """Hue in [0, 1) from RGB planes, their maximum ``v`` and range ``d``.
 
     ``((G - B), 2d + (B - R), 4d + (R - G))[sector] / 6d``, the sector being the maximum
-    channel (ties to blue, then green); 0 where d = 0 (then every difference is 0).
+    channel (ties to blue, then green), plus 1 where negative; 0 where d = 0 (then every
+    difference is 0). For integer pixels the quotient is of exact integers, so a hue on a
+    bin edge (such as 3 / 30 = 0.1) is the float nearest to it, in the upper bin; matplotlib's
+    ``((G - B) / d) / 6`` rounds twice and can land just below the edge.
     """
     num = np.where(g == v, b - r + 2 * d, g - b)
     num = np.where(b == v, r - g + 4 * d, num)
     denominator = 6 * d
+    num[num < 0] += denominator[num < 0]  # the red sector's negative angles, + 360 degrees
     denominator[denominator == 0] = 1
     hue = num.astype(dtype)
-    hue /= denominator
-    hue[num < 0] += 1  # the red sector's negative angles
+    hue /= denominator  # one rounding: exact integers in, the nearest float out
     return hue
 
 

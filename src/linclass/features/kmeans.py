@@ -256,7 +256,8 @@ class KMeansFeatures(Extractor):
     def fit(self, images, rng=None, progress=None):
         """Learn the whitening and the codebook from random patches of ``images`` (N, H, W, C).
 
-        ``progress(1)``, if given, is called after each stage (patches, whitening, codebook).
+        ``progress(n_done, 3)``, if given, is called after each stage (patches, whitening,
+        codebook); ``seconds_`` records their times.
         """
         images = self._check(images)
         rng = np.random.default_rng(rng)
@@ -288,8 +289,8 @@ class KMeansFeatures(Extractor):
 
         Quadrants: top-left, top-right, bottom-left, bottom-right of the grid of patch
         positions (the first half gets the middle row/column when the count is odd).
-        Blocks of ``block_images`` images run on ``n_threads`` threads; ``progress(k)`` is
-        called after each block with its image count. An output over ``MEMORY_BUDGET`` bytes
+        Blocks of ``block_images`` images run on ``n_threads`` threads; ``progress(n_done,
+        n_total)`` is called after each block, in order. An output over ``MEMORY_BUDGET`` bytes
         is a ``numpy.memmap`` on an unlinked temporary file.
         """
         self._check_fitted()
@@ -305,10 +306,12 @@ class KMeansFeatures(Extractor):
             return stop - start
 
         threads = self._threads()
+        n_done = 0
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
             for done in pool.map(work, starts):
+                n_done += done
                 if progress is not None:
-                    progress(done)
+                    progress(n_done, n)
         return out
 
     # -- state -------------------------------------------------------------------------------
@@ -434,6 +437,7 @@ class _Clock:
         self._now = time.perf_counter
         self._seconds, self._progress = seconds, progress
         self._seconds.clear()
+        self._stages = 3
         self._last = self._now()
 
     def lap(self, stage):
@@ -441,4 +445,4 @@ class _Clock:
         self._seconds[stage] = now - self._last
         self._last = now
         if self._progress is not None:
-            self._progress(1)
+            self._progress(len(self._seconds), self._stages)
