@@ -136,8 +136,9 @@ def test_memory_mapped_output_beyond_the_budget(fitted, monkeypatch):
 def test_progress_counts_every_image_once(fitted):
     base, images = fitted
     calls = []
-    base.transform(images[:50], progress=calls.append)
-    assert sum(calls) == 50 and len(calls) == -(-50 // base.block_images)
+    base.transform(images[:50], progress=lambda done, total: calls.append((done, total)))
+    steps = range(base.block_images, 50 + base.block_images, base.block_images)
+    assert calls == [(min(done, 50), 50) for done in steps]
 
 
 # -- codebook options, seeds, state -------------------------------------------------------------
