@@ -312,3 +312,29 @@ def test_dataset_subset_and_validation():
         lc.data.Dataset(ds.images[:2], np.array([0, 10]), ds.class_names, "x")
     with pytest.raises(ValueError, match="images must be a uint8 array"):
         lc.data.Dataset(ds.images[:2].astype(float), ds.labels[:2], ds.class_names, "x")
+
+
+def test_many_images_decode_on_the_pool_in_order_with_progress(tmp_path):
+    """More than one chunk (1,000 images) goes through the worker processes."""
+    rng = np.random.default_rng(7)
+    counts = {"a": 700, "b": 650, "c": 750}
+    pngs, expected = {}, []
+    for name, n in counts.items():
+        for i in range(n):
+            image = rng.integers(0, 256, (3, 4, 3), dtype=np.uint8)
+            buffer = io.BytesIO()
+            Image.fromarray(image).save(buffer, format="PNG")
+            pngs[f"set/{name}/{i:04d}.png"] = buffer.getvalue()
+            expected.append(image)
+    out = tmp_path / "many.tar"
+    with tarfile.open(out, "w") as tar:
+        for member in sorted(pngs, reverse=True):  # archive order differs from class order
+            info = tarfile.TarInfo(member)
+            info.size = len(pngs[member])
+            tar.addfile(info, io.BytesIO(pngs[member]))
+    calls = []
+    ds = lc.data.load(out, progress=lambda done, total: calls.append((done, total)))
+    np.testing.assert_array_equal(ds.images, np.stack(expected))
+    np.testing.assert_array_equal(np.bincount(ds.labels), [700, 650, 750])
+    assert calls[-1] == (2100, 2100)
+    assert all(a[0] < b[0] for a, b in zip(calls, calls[1:], strict=False))

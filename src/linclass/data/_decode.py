@@ -7,6 +7,7 @@ grayscale), optionally resized to ``image_size`` = (H, W), and returned as a uin
 """
 
 import io
+import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -19,6 +20,10 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
 #: Images per task sent to a worker: large enough to amortize the transfer.
 CHUNK = 1000
+#: Workers are forked where the platform can (what benchmarks/bench_data.py measures, and no
+#: re-import of the caller's ``__main__``, which spawn and forkserver would need).
+_CONTEXT = (multiprocessing.get_context("fork")
+            if "fork" in multiprocessing.get_all_start_methods() else None)
 
 
 def is_image_name(name):
@@ -94,7 +99,7 @@ class Decoder:
     def _flush(self):
         if n_workers() > 1:
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=n_workers())
+                self.pool = ProcessPoolExecutor(max_workers=n_workers(), mp_context=_CONTEXT)
             self.parts.append(self.pool.submit(decode_chunk, self.buffer, self.image_size))
         else:
             self.parts.append(decode_chunk(self.buffer, self.image_size))
