@@ -112,10 +112,13 @@ def run_trials(configs, data, jobs, on_done=None):
     if jobs == 1:
         _init_worker(*data, blas_threads=None)
         results = []
-        for trial, config in enumerate(configs):
-            results.append(_run_trial(trial, config))
-            if on_done:
-                on_done()
+        try:
+            for trial, config in enumerate(configs):
+                results.append(_run_trial(trial, config))
+                if on_done:
+                    on_done()
+        finally:
+            _DATA.clear()
         return results
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
