@@ -55,7 +55,7 @@ def _hsv_planes(images, channels):
     v = np.maximum(np.maximum(r, g), b)
     d = v - np.minimum(np.minimum(r, g), b)
     planes = {"h": lambda: _hue(r, g, b, v, d, dtype),
-              "s": lambda: (d / np.where(v > 0, v, 1)).astype(dtype),  # d = 0 where v = 0
+              "s": lambda: np.divide(d, np.where(v > 0, v, 1), dtype=dtype),  # d = 0 if v = 0
               "v": lambda: v.astype(dtype) * dtype.type(scale)}
     return [planes[c]() for c in channels]
 
@@ -158,30 +158,28 @@ def color_histogram(images, bins=10, *, space="hsv", channels="h", value_range=N
 def uniform_bin_index(values, lo, hi, bins):
     """``numpy.histogram``'s bin of each value for ``bins`` equal bins over ``[lo, hi]``.
 
-    Returns ``(index, inside)``: int index in [0, bins) and a mask of the values in range.
-    Follows numpy's uniform-bin path (scale, truncate, then correct against the edges of
-    ``numpy.linspace(lo, hi, bins + 1)``), so the result is identical to ``numpy.histogram``
-    on the same values.
+    Returns ``(index, inside)``: int32 index in [0, bins) and a mask of the values in range
+    (``None`` when all are). Follows numpy's uniform-bin path: scale and truncate, then
+    correct by one bin against the edges ``numpy.linspace(lo, hi, bins + 1)`` in the values'
+    float dtype, so ``edges[i] <= value < edges[i + 1]`` (the last bin closed) exactly as
+    ``numpy.histogram`` decides it.
     """
     dtype = np.result_type(lo, hi, values)
     if not np.issubdtype(dtype, np.floating):
-        dtype = np.float64
+        dtype = np.dtype(np.float64)
     edges = np.linspace(lo, hi, bins + 1, endpoint=True, dtype=dtype)
     values = values.astype(dtype, copy=False)
-    inside = (values >= edges[0]) & (values <= edges[-1])
-    norm = bins / _range_width(edges[0], edges[-1])
-    index = ((values - edges[0]) * norm).astype(np.intp)
-    index[~inside] = 0
-    index[index == bins] -= 1
-    index[values < edges[index]] -= 1
-    index[(values >= edges[index + 1]) & (index != bins - 1)] += 1
+    inside = None
+    if values.size and (values.min() < edges[0] or values.max() > edges[-1]):
+        inside = (values >= edges[0]) & (values <= edges[-1])
+    scaled = values - edges[0] if edges[0] else values.copy()
+    scaled *= dtype.type(bins / (edges[-1] - edges[0]))
+    index = scaled.astype(np.int32)
+    np.clip(index, 0, bins - 1, out=index)
+    index -= values < np.take(edges, index)
+    upper = np.append(edges[1:-1], np.inf).astype(dtype)  # the last bin includes hi
+    index += values >= np.take(upper, index)
     return index, inside
-
-
-def _range_width(first, last):
-    # numpy.histogram computes the width as an unsigned difference for unsigned types;
-    # floats here, so plain subtraction.
-    return last - first
 
 
 def _region_histograms(values, bins, lo, hi, joint, grid, normalize):
@@ -192,7 +190,8 @@ def _region_histograms(values, bins, lo, hi, joint, grid, normalize):
         flat = index[..., 0]
         for c in range(1, k):
             flat = flat * bins + index[..., c]
-        index, inside = flat[..., np.newaxis], inside.all(axis=-1, keepdims=True)
+        index = flat[..., np.newaxis]
+        inside = None if inside is None else inside.all(axis=-1, keepdims=True)
         per_hist = bins ** k
     else:  # channel c's bins start at c * bins
         index += np.arange(k) * bins
@@ -201,7 +200,7 @@ def _region_histograms(values, bins, lo, hi, joint, grid, normalize):
               + region_index(width, grid[1])[None, :])  # (H, W)
     n_bins = grid[0] * grid[1] * per_hist  # per image
     index += region[:, :, None] * per_hist + np.arange(n)[:, None, None, None] * n_bins
-    if not inside.all():
+    if inside is not None:
         index[~inside] = n * n_bins  # one extra bin for the values out of range, dropped
     counts = np.bincount(index.ravel(), minlength=n * n_bins + 1)[:n * n_bins]
     dtype = values.dtype if values.dtype == np.float64 else np.float32
