@@ -29,6 +29,8 @@ from linclass.report.templates import plot_feature_weights, plot_templates
 
 #: Examples averaged in the batch loss landscape (fewer when the dataset is smaller).
 LANDSCAPE_BATCH = 1000
+#: Landscape slices span steps a, b in [-LANDSCAPE_EXTENT, LANDSCAPE_EXTENT] (in units of W).
+LANDSCAPE_EXTENT = 5.0
 
 
 def write_report(model, dataset, out_dir, *, history=None, search_results=None, seed=0,
@@ -143,7 +145,7 @@ def _plan(parts, dataset, labels, features, scores, confusion, history, search_r
          "The most confident mistakes",
          "The mistakes with the largest score margin over the true class."),
     ]
-    plan += _landscape_plan(parts, features, labels, rng)
+    plan += _landscape_plan(parts, features, labels, scores, rng)
     if search_results is not None:
         plan.append(("search.png", lambda: plot_search(search_results),
                      "Hyperparameter search",
@@ -160,14 +162,17 @@ def report_files(out_dir):
     return [index] + [index.parent / name for name in linked]
 
 
-def _landscape_plan(parts, features, labels, rng):
-    example = int(rng.integers(len(labels)))
+def _landscape_plan(parts, features, labels, scores, rng):
+    # one correctly classified example (when there is one): some of its hinges are inactive
+    # at a = 0, so the kinks of the piecewise-linear slice fall inside the plotted range
+    correct = np.flatnonzero(scores.argmax(axis=1) == labels)
+    example = int(rng.choice(correct if len(correct) else len(labels)))
     batch = rng.choice(len(labels), min(LANDSCAPE_BATCH, len(labels)), replace=False)
     directions = random_directions(parts.W, 2, rng)
     samples = {f"one example (#{example}, {parts.class_names[labels[example]]})":
                (features[example:example + 1], labels[example:example + 1]),
                f"average over {len(batch)} examples": (features[batch], labels[batch])}
-    settings = {"loss": parts.loss, **parts.loss_kwargs}
+    settings = {"loss": parts.loss, "extent": LANDSCAPE_EXTENT, **parts.loss_kwargs}
 
     def lines():
         curves = {label: loss_along_line(parts.W, parts.b, X, y, direction=directions[0],
