@@ -1,6 +1,7 @@
 """write_report writes index.html and every PNG it links, each of the size the page states."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,27 @@ def test_report_matches_classes_by_name(digits, raw_report, tmp_path):
     with pytest.raises(lc.errors.DataError, match="not classes of the model"):
         report.write_report(model, stranger, tmp_path / "c")
     assert not (tmp_path / "c").exists()
+
+
+def test_page_loads_in_a_browser_from_local_files_only(raw_report):
+    """Every image loads in headless Chromium and the page requests nothing but its files."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.is_file():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _, index, _ = raw_report
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium),
+                                    args=["--no-sandbox", "--disable-gpu",
+                                          "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            requests = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(index.as_uri())
+            loaded = page.evaluate("Array.from(document.images).map(i => i.complete "
+                                   "&& i.naturalWidth > 0)")
+        finally:
+            browser.close()
+    assert loaded == [True] * len(EXPECTED_RAW)
+    assert requests and all(url.startswith("file://") for url in requests)

@@ -15,7 +15,7 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.7em; text-align: left; }
 th { background: #f2f2f2; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1em 0; } figcaption { color: #444; margin-top: 0.3em; }
 img { max-width: 100%; height: auto; border: 1px solid #e4e4e4; }
-.tables { display: flex; flex-wrap: wrap; gap: 2em; }
+.tables { display: flex; flex-wrap: wrap; gap: 2em; align-items: flex-start; }
 """
 
 
