@@ -18,10 +18,18 @@ Notes
 The data losses are sums of per-row terms, so the gradient can be accumulated over row
 blocks of X: each block is multiplied by W and, while it is still in cache, its transpose by
 the block's score gradient. X is read from memory once instead of twice, which is the
-bound for a memory-bound problem such as 49,000 x 3,073 images against 10 classes.
+bound for a memory-bound problem such as 49,000 x 3,073 images against 10 classes. With
+several blocks, contiguous runs of blocks go to ``THREADS`` threads, each calling a
+single-threaded BLAS (the BLAS thread count is lowered with threadpoolctl for the duration of
+the call, process-wide); partial sums are added in a fixed order, so results are repeatable.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from linclass._validation import fail, float_dtype, resolve
 from linclass.losses import LOSSES
@@ -31,6 +39,20 @@ from linclass.regularizers import REGULARIZERS
 #: blocks fit the 32 MiB L3 of the benchmark machine) between the two products, large
 #: enough that BLAS runs at full speed. Tuned by ``python -m benchmarks.bench_loss``.
 BLOCK_BYTES = 4 << 20
+
+#: Threads that share the row blocks of a large X (each with a single-threaded BLAS, which
+#: runs these thin products better than one BLAS call split over threads): the usable cores.
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+@cache
+def _executor(n_threads):
+    return ThreadPoolExecutor(n_threads, thread_name_prefix="linclass-linear-loss")
+
+
+@cache
+def _blas_controller():
+    return ThreadpoolController()
 
 
 def check_linear_inputs(W, b, X, y):
@@ -103,23 +125,42 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
         block_rows = max(1, BLOCK_BYTES // (d * dtype.itemsize))
     elif not isinstance(block_rows, int | np.integer) or block_rows < 1:
         raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
-    data_loss = 0.0
-    dWt = np.zeros((W.shape[1], d), dtype=dtype)  # dW transposed: (C, D), rows contiguous
-    db = np.zeros_like(b)
-    for start in range(0, n, block_rows):
-        Xb = X[start:start + block_rows].astype(dtype, copy=False)  # (B, D)
-        scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
-        scores += b
-        yb = y[start:start + block_rows]
-        if class_weight is None:
-            block_loss, dscores = loss_fn(scores, yb, **loss_kwargs)
-        else:
-            block_loss, dscores = _class_weighted(loss_fn, scores, yb, class_weight, loss_kwargs)
-        weight = Xb.shape[0] / n  # block means -> the mean over all N rows
-        data_loss += block_loss * weight
-        dscores *= dtype.type(weight)
-        dWt += dscores.T @ Xb  # (C, B) @ (B, D) -> (C, D), faster than Xb.T @ dscores
-        db += dscores.sum(axis=0)
+    starts = range(0, n, block_rows)
+    n_threads = min(THREADS, len(starts))
+
+    def accumulate(chunk):  # the data loss, dW transposed and db over some row blocks
+        data_loss = 0.0
+        dWt = np.zeros((W.shape[1], d), dtype=dtype)  # (C, D), rows contiguous
+        db = np.zeros_like(b)
+        for start in chunk:
+            Xb = X[start:start + block_rows].astype(dtype, copy=False)  # (B, D)
+            scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
+            scores += b
+            yb = y[start:start + block_rows]
+            if class_weight is None:
+                block_loss, dscores = loss_fn(scores, yb, **loss_kwargs)
+            else:
+                block_loss, dscores = _class_weighted(loss_fn, scores, yb, class_weight,
+                                                      loss_kwargs)
+            weight = Xb.shape[0] / n  # block means -> the mean over all N rows
+            data_loss += block_loss * weight
+            dscores *= dtype.type(weight)
+            dWt += dscores.T @ Xb  # (C, B) @ (B, D) -> (C, D), faster than Xb.T @ dscores
+            db += dscores.sum(axis=0)
+        return data_loss, dWt, db
+
+    if n_threads == 1:
+        data_loss, dWt, db = accumulate(starts)
+    else:  # contiguous runs of blocks, one per thread, each with a single-threaded BLAS
+        m = len(starts)
+        chunks = [starts[k * m // n_threads:(k + 1) * m // n_threads] for k in range(n_threads)]
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            parts = list(_executor(n_threads).map(accumulate, chunks))
+        data_loss = sum(part[0] for part in parts)
+        dWt, db = parts[0][1], parts[0][2]
+        for part in parts[1:]:
+            dWt += part[1]
+            db += part[2]
     penalty, dR = reg_fn(W, reg_strength, **reg_kwargs)
     dW = dWt.T.copy()  # (D, C), C order
     dW += dR.astype(dtype, copy=False)
