@@ -16,7 +16,7 @@ Two measurements, best of ``--repeats`` runs each:
     depend on the values), W 3,073 x 10, against, timed in the same run, numpy's two products
     ``X @ W`` and ``X.T @ dS`` (the plain implementation reads X twice) and one pass over X
     at memory bandwidth (``X.sum()``, the floor for anything that reads X). The block size of
-    :data:`linclass.objective.BLOCK_BYTES` and the number of BLAS threads are swept; PyTorch's
+    :data:`linclass.objective.BLOCK_BYTES` and the threads are swept; PyTorch's
     CPU autograd of ``MultiMarginLoss`` is timed too where torch is installed.
 """
 
@@ -137,11 +137,20 @@ def against_numpy(repeats, rng):
     finally:
         objective.BLOCK_BYTES = out["default_block"]
     out["sweep"] = sweep
+    default_threads = objective.THREADS
     threads = {}
-    for n_threads in (1, 2):
-        with threadpool_limits(n_threads, user_api="blas"):
-            threads[n_threads] = best_of_interleaved({"numpy": plain, "svm": ours("svm")},
-                                                     repeats)
+    try:
+        for n_threads in (1, 2):
+            objective.THREADS = n_threads
+            with threadpool_limits(n_threads, user_api="blas"):
+                threads[n_threads] = best_of_interleaved(
+                    {"numpy": plain, "svm": ours("svm")}, repeats)
+        objective.THREADS = 1  # one caller thread, BLAS splitting each product over 2
+        with threadpool_limits(2, user_api="blas"):
+            threads["1 x BLAS 2"] = best_of_interleaved({"numpy": plain, "svm": ours("svm")},
+                                                        repeats)
+    finally:
+        objective.THREADS = default_threads
     out["threads"] = threads
     out["torch"] = torch_time(W, b, X, y, repeats)
     out["torch_numpy"] = best_of(plain, repeats)
@@ -211,20 +220,26 @@ def report(naive_rows, big, load, repeats):
                      f"{t['softmax'] / t['numpy']:.2f}x |")
     lines += [
         "",
-        "BLAS threads (threadpoolctl), svm at the default block size:",
+        "Threads, svm at the default block size. numpy: BLAS threads (threadpoolctl). "
+        "linear_loss: `linclass.objective.THREADS` threads over the row blocks, each with "
+        "a single-threaded BLAS (the default, one per core), or one thread whose BLAS "
+        "splits every product over 2 threads:",
         "",
-        "| BLAS threads | numpy two products (ms) | linear_loss svm (ms) | ratio |",
+        "| threads | numpy two products (ms) | linear_loss svm (ms) | ratio |",
         "|---|---|---|---|",
     ]
-    for n_threads, t in big["threads"].items():
+    labels = {1: "1", 2: "2 (default)", "1 x BLAS 2": "numpy 2; linear_loss 1 x BLAS 2"}
+    for key, t in big["threads"].items():
         t_plain, t_ours = t["numpy"], t["svm"]
-        lines.append(f"| {n_threads} | {ms(t_plain)} | {ms(t_ours)} | {t_ours / t_plain:.2f}x |")
+        lines.append(f"| {labels[key]} | {ms(t_plain)} | {ms(t_ours)} | "
+                     f"{t_ours / t_plain:.2f}x |")
     lines += [
         "",
         "How: `linear_loss` walks X in row blocks; each block is multiplied by W and, while it "
         "is still in cache, the block's score gradient is multiplied back into it "
         "(`dS_b.T @ X_b`, accumulating dW transposed, which suits BLAS better than "
-        "`X_b.T @ dS_b`). The two products cost arithmetic, not memory traffic: with 10 "
+        "`X_b.T @ dS_b`); contiguous runs of blocks go to one thread per core, each calling "
+        "a single-threaded BLAS. The two products cost arithmetic, not memory traffic: with 10 "
         "classes they are thin matrix products that run well below BLAS peak, which is why "
         "even reading X once stays several times above the bandwidth floor. The machine is "
         "shared with other jobs; the load average below says how busy it was.",
