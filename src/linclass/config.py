@@ -138,6 +138,9 @@ DEFAULTS = {
                      "batch_size": 256, "epochs": 10, "schedule": "cosine"},
     ("raw", "softmax"): {"optimizer": "adam", "lr": 1e-4, "reg_strength": 1e-2,
                          "batch_size": 256, "epochs": 10, "schedule": "cosine"},
+    # standardized HOG + HSV features (benchmarks/results/features.md)
+    ("hog+hsv", "*"): {"optimizer": "sgd", "lr": 1e-2, "reg_strength": 1e-3,
+                       "batch_size": 256, "epochs": 10, "schedule": "cosine"},
 }
 
 
