@@ -6,7 +6,7 @@
 2.9
 """
 
-from linclass import data, gradcheck, losses, optim, preprocessing, regularizers
+from linclass import data, features, gradcheck, losses, optim, preprocessing, regularizers
 from linclass.classifier import LinearClassifier
 from linclass.image_classifier import ImageClassifier
 from linclass.model_file import load, save
@@ -18,6 +18,7 @@ __all__ = [
     "ImageClassifier",
     "LinearClassifier",
     "data",
+    "features",
     "gradcheck",
     "linear_loss",
     "load",
