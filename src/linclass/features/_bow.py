@@ -1,7 +1,6 @@
 """Bag of visual words: dense patches, a k-means codebook, histograms of the nearest words."""
 
 import numpy as np
-from sklearn.cluster import MiniBatchKMeans
 
 from linclass._validation import fail
 from linclass.features._base import Extractor, check_images, map_batches, region_index
@@ -75,6 +74,8 @@ class BagOfWords(Extractor):
 
     def fit(self, images, rng=None):
         """Learn the codebook from patches of ``images`` (N, H, W, C)."""
+        from sklearn.cluster import MiniBatchKMeans  # imported only when a codebook is learned
+
         images = self._check(images)
         rng = np.random.default_rng(rng)
         windows = patch_grid(images, self.patch_size, self.stride)  # a view: nothing copied
