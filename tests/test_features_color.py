@@ -113,11 +113,12 @@ def test_registered_colour_extractors(images, name, width):
     np.testing.assert_array_equal(again.transform(images), features)
 
 
-def test_single_channel_images_need_rgb_for_hsv():
-    gray = np.zeros((2, 8, 8, 1), np.uint8)
-    with pytest.raises(ValueError, match=r"images must be RGB \(C = 3\)"):
-        color_histogram(gray)
-    assert color_histogram(gray, space="rgb", channels="r", bins=4)[:, 0].tolist() == [1, 1]
+def test_single_channel_images_are_gray(images):
+    gray = images[..., :1]
+    as_rgb = np.repeat(gray, 3, axis=3)
+    np.testing.assert_array_equal(color_histogram(gray, channels="hsv", grid=(2, 2)),
+                                  color_histogram(as_rgb, channels="hsv", grid=(2, 2)))
+    assert color_histogram(gray, bins=4)[:, 0].tolist() == [1] * len(images)  # hue 0
 
 
 @pytest.mark.parametrize("kwargs, match", [

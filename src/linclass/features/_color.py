@@ -85,8 +85,9 @@ def color_histogram(images, bins=10, *, space="hsv", channels="h", value_range=N
 
     Parameters
     ----------
-    images : array (N, H, W, 3), or (N, H, W[, 1]) with ``space="rgb"``, ``channels="r"``
+    images : array (N, H, W, 3) or (N, H, W[, 1])
         Integer images are read as 0..255, float images as 0..1 (for ``value_range=None``).
+        A single channel is gray: R = G = B.
     bins : int
         Bins per channel.
     space : {"hsv", "rgb"}
@@ -134,9 +135,8 @@ def color_histogram(images, bins=10, *, space="hsv", channels="h", value_range=N
         raise fail("grid", "a pair of integers >= 1 (rows, cols)", repr(grid))
     needs_rgb = space == "hsv" or any(c != "r" for c in channels)
     images = check_images(images, min_size=grid)
-    if needs_rgb and images.shape[3] != 3:
-        raise fail("images", f"RGB (C = 3) for space={space!r}, channels={channels!r}",
-                   f"C = {images.shape[3]}")
+    if needs_rgb and images.shape[3] == 1:  # gray: R = G = B (hue 0, saturation 0)
+        images = np.repeat(images, 3, axis=3)
     if value_range is None:
         integer = np.issubdtype(images.dtype, np.integer)
         value_range = (0.0, 256.0) if space == "rgb" and integer else (0.0, 1.0)
