@@ -94,3 +94,13 @@ def test_unfitted_pipeline_says_so(images):
 def test_bad_images_name_the_shape():
     with pytest.raises(ValueError, match=r"images must be an array .* got shape \(4, 8\)"):
         FeaturePipeline.from_spec("raw").fit_transform(np.zeros((4, 8), np.uint8))
+
+
+def test_cache_key_follows_settings_and_images(images):
+    before = set(cache_dir().glob("hsv-*.npy"))
+    a = FeaturePipeline.from_spec("hsv", hsv={"bins": 4}).fit_transform(images)
+    b = FeaturePipeline.from_spec("hsv", hsv={"bins": 8}).fit_transform(images)
+    c = FeaturePipeline.from_spec("hsv", hsv={"bins": 4}).fit_transform(images[::-1].copy())
+    assert a.shape[1] * 2 == b.shape[1]
+    np.testing.assert_allclose(c, a[::-1], atol=1e-5)
+    assert len(set(cache_dir().glob("hsv-*.npy")) - before) == 3
