@@ -43,27 +43,36 @@ def float_dtype(*arrays: np.ndarray) -> np.dtype:
 
 
 def check_scores_labels(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Check ``scores`` (N, C) float and integer labels ``y`` (N,) in [0, C)."""
-    scores = np.asarray(scores)
-    y = np.asarray(y)
+    """Check ``scores`` (N, C) float and integer labels ``y`` (N,) in [0, C).
+
+    ``scores`` may be a NumPy array or a torch tensor; ``y`` is returned on its device.
+    """
+    from linclass import backend  # backend validates with fail(): imported late
+
+    xp = backend.namespace(scores)
+    device = backend.device_name(scores)
+    scores = backend.asarray(scores, device)
+    y = backend.asarray(y, device)
     if scores.ndim != 2 or scores.shape[1] < 2:
-        raise fail("scores", "a 2-D array (N, C) with C >= 2 classes", f"shape {scores.shape}")
+        raise fail("scores", "a 2-D array (N, C) with C >= 2 classes",
+                   f"shape {tuple(scores.shape)}")
     if scores.shape[0] == 0:
         raise fail("scores", "non-empty (at least one row)", "0 rows")
-    scores = scores.astype(float_dtype(scores), copy=False)
+    scores = backend.astype(scores, backend.float_dtype(scores))
     if y.shape != (scores.shape[0],):
         raise fail(
             "y",
             f"a 1-D array of {scores.shape[0]} labels (one per row of scores)",
-            f"shape {y.shape}",
+            f"shape {tuple(y.shape)}",
         )
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        raise fail("y", "integer class indices", f"dtype {y.dtype}")
+    y_dtype = backend.numpy_dtype(y)
+    if not np.issubdtype(y_dtype, np.integer):
+        raise fail("y", "integer class indices", f"dtype {y_dtype}")
     n_classes = scores.shape[1]
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
+    if y.min() < 0 or y.max() >= n_classes:
         bad = y[(y < 0) | (y >= n_classes)][0]
-        raise fail("y", f"class indices in [0, {n_classes})", f"label {bad}")
-    if not np.isfinite(scores).all():
+        raise fail("y", f"class indices in [0, {n_classes})", f"label {int(bad)}")
+    if not bool(xp.all(xp.isfinite(scores))):
         raise fail("scores", "finite (no NaN or inf)", "a non-finite value",
                    "Check the inputs and lower the learning rate.")
     return scores, y

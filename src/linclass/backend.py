@@ -118,3 +118,36 @@ def exp_(x):
     if is_numpy(x):
         return np.exp(x, out=x)
     return x.exp_()
+
+
+def arange(n, like):
+    """``0 .. n-1`` as integers on the device of ``like`` (row indices for ``x[rows, y]``)."""
+    if is_numpy(like):
+        return np.arange(n)
+    import torch
+
+    return torch.arange(n, device=like.device)
+
+
+def float_dtype(*arrays):
+    """The floating NumPy dtype a computation on ``arrays`` runs in: float32 when all are
+    float32 (never silently upcast), float64 otherwise (integers promoted)."""
+    dtype = np.result_type(*(numpy_dtype(a) for a in arrays))
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+def astype(x, dtype):
+    """``x`` in the NumPy dtype ``dtype`` (a tensor gets the matching torch dtype); no copy
+    when it has it already."""
+    if is_numpy(x):
+        return np.asarray(x).astype(dtype, copy=False)
+    import torch
+
+    return x.to(getattr(torch, np.dtype(dtype).name))
+
+
+def vdot(a, b):
+    """``sum(a * b)`` over all elements, without the temporary (BLAS dot of the flat arrays)."""
+    if is_numpy(a):
+        return np.vdot(a, b)
+    return (a.reshape(-1) @ b.reshape(-1))

@@ -14,12 +14,13 @@ References
 
 import numpy as np
 
+from linclass import backend
 from linclass._validation import check_positive, fail
 
 
 def _check(W, strength):
     check_positive("reg_strength", strength, allow_zero=True)
-    return np.asarray(W)
+    return np.asarray(W) if backend.is_numpy(W) else W
 
 
 def l2(W, strength):
@@ -29,7 +30,7 @@ def l2(W, strength):
     (1.0, 0.25)
     """
     W = _check(W, strength)
-    return strength * float(np.vdot(W, W)), (2 * strength) * W
+    return strength * float(backend.vdot(W, W)), (2 * strength) * W
 
 
 def l1(W, strength):
@@ -41,7 +42,8 @@ def l1(W, strength):
     1.5
     """
     W = _check(W, strength)
-    return strength * float(np.abs(W).sum()), strength * np.sign(W)
+    xp = backend.namespace(W)
+    return strength * float(xp.sum(xp.abs(W))), strength * xp.sign(W)
 
 
 def elastic_net(W, strength, l1_ratio=0.5):
@@ -63,8 +65,8 @@ def elastic_net(W, strength, l1_ratio=0.5):
 
 def none(W, strength=0.0):
     """No regularization: penalty 0, gradient 0."""
-    W = np.asarray(W)
-    return 0.0, np.zeros_like(W)
+    W = np.asarray(W) if backend.is_numpy(W) else W
+    return 0.0, backend.namespace(W).zeros_like(W)
 
 
 #: Regularizer names accepted by ``reg=`` everywhere.

@@ -13,12 +13,13 @@ References
 
 import numpy as np
 
+from linclass import backend
 from linclass._validation import check_positive, check_scores_labels
 
 
 def _margins(scores: np.ndarray, y: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
     """``m_ij = s_ij - s_iy_i + margin`` with the correct class's own entry set to 0."""
-    rows = np.arange(scores.shape[0])
+    rows = backend.arange(scores.shape[0], scores)
     correct = scores[rows, y][:, None]  # (N, 1)
     margins = scores - correct
     margins += margin  # (N, C), in the dtype of scores
@@ -60,10 +61,11 @@ def svm(scores, y, margin=1.0):
     check_positive("margin", margin)
     n = scores.shape[0]
     margins, rows = _margins(scores, y, margin)
-    np.maximum(margins, 0, out=margins)
+    backend.maximum_(margins, 0)
     loss = float(margins.sum()) / n
-    dscores = (margins > 0).astype(scores.dtype)
-    dscores[rows, y] = -dscores.sum(axis=1)
+    xp = backend.namespace(scores)
+    dscores = xp.astype(margins > 0, scores.dtype)
+    dscores[rows, y] = -xp.sum(dscores, axis=1)
     dscores /= n
     return loss, dscores
 
@@ -90,11 +92,11 @@ def squared_hinge(scores, y, margin=1.0):
     check_positive("margin", margin)
     n = scores.shape[0]
     margins, rows = _margins(scores, y, margin)
-    np.maximum(margins, 0, out=margins)
-    loss = float(np.vdot(margins, margins)) / n
+    backend.maximum_(margins, 0)
+    loss = float(backend.vdot(margins, margins)) / n
     dscores = margins
     dscores *= 2 / n
-    dscores[rows, y] = -dscores.sum(axis=1)
+    dscores[rows, y] = -backend.namespace(scores).sum(dscores, axis=1)
     return loss, dscores
 
 
@@ -120,15 +122,16 @@ def crammer_singer(scores, y, margin=1.0):
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)
     n = scores.shape[0]
-    rows = np.arange(n)
-    wrong = scores.copy()
+    xp = backend.namespace(scores)
+    rows = backend.arange(scores.shape[0], scores)
+    wrong = xp.asarray(scores, copy=True)
     wrong[rows, y] = -np.inf
-    best_wrong = wrong.argmax(axis=1)  # (N,)
+    best_wrong = xp.argmax(wrong, axis=1)  # (N,)
     hinge = scores[rows, best_wrong] - scores[rows, y] + margin  # (N,)
     active = hinge > 0
     loss = float(hinge[active].sum()) / n
-    dscores = np.zeros_like(scores)
-    step = active.astype(scores.dtype) / n
+    dscores = xp.zeros_like(scores)
+    step = xp.astype(active, scores.dtype) / n
     dscores[rows, best_wrong] = step
     dscores[rows, y] = -step
     return loss, dscores
@@ -155,12 +158,13 @@ def one_vs_all(scores, y, margin=1.0):
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)
     n = scores.shape[0]
-    rows = np.arange(n)
-    targets = np.full_like(scores, -1)
+    xp = backend.namespace(scores)
+    rows = backend.arange(scores.shape[0], scores)
+    targets = xp.full_like(scores, -1)
     targets[rows, y] = 1
     hinge = margin - targets * scores  # (N, C)
     active = hinge > 0
     loss = float(hinge[active].sum()) / n
-    dscores = np.where(active, -targets, 0).astype(scores.dtype, copy=False)
+    dscores = -targets * xp.astype(active, scores.dtype)  # (N, C): -t_ij where active
     dscores /= n
     return loss, dscores

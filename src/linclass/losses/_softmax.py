@@ -6,9 +6,8 @@ References
    https://cs231n.github.io/linear-classify/#softmax
 """
 
-import numpy as np
-
-from linclass._validation import check_scores_labels, fail, float_dtype
+from linclass import backend
+from linclass._validation import check_scores_labels, fail
 
 
 def softmax_probabilities(scores):
@@ -16,13 +15,14 @@ def softmax_probabilities(scores):
 
     The row maximum is subtracted first (the result is unchanged, and no exponent overflows).
     """
-    scores = np.asarray(scores)
+    xp = backend.namespace(scores)
+    scores = backend.asarray(scores, backend.device_name(scores))
     if scores.ndim != 2:
-        raise fail("scores", "a 2-D array (N, C)", f"shape {scores.shape}")
-    scores = scores.astype(float_dtype(scores), copy=False)  # integers promoted, floats kept
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    np.exp(shifted, out=shifted)
-    shifted /= shifted.sum(axis=1, keepdims=True)
+        raise fail("scores", "a 2-D array (N, C)", f"shape {tuple(scores.shape)}")
+    scores = backend.astype(scores, backend.float_dtype(scores))  # integers promoted
+    shifted = scores - xp.max(scores, axis=1, keepdims=True)
+    backend.exp_(shifted)
+    shifted /= xp.sum(shifted, axis=1, keepdims=True)
     return shifted
 
 
@@ -49,17 +49,19 @@ def softmax(scores, y):
 
     Examples
     --------
+    >>> import numpy as np
     >>> loss, _ = softmax(np.array([[3.2, 5.1, -1.7]]), np.array([0]))
     >>> round(loss, 2)
     2.04
     """
     scores, y = check_scores_labels(scores, y)
     n = scores.shape[0]
-    rows = np.arange(n)
-    shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), max entry 0
-    exp = np.exp(shifted)
-    sum_exp = exp.sum(axis=1)  # (N,)
-    loss = float(np.log(sum_exp).sum() - shifted[rows, y].sum()) / n
+    xp = backend.namespace(scores)
+    rows = backend.arange(n, scores)
+    shifted = scores - xp.max(scores, axis=1, keepdims=True)  # (N, C), max entry 0
+    exp = xp.exp(shifted)
+    sum_exp = xp.sum(exp, axis=1)  # (N,)
+    loss = float(xp.sum(xp.log(sum_exp)) - xp.sum(shifted[rows, y])) / n
     dscores = exp
     dscores /= sum_exp[:, None]
     dscores[rows, y] -= 1
