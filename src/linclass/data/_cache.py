@@ -9,16 +9,15 @@ rebuilt. The key hashes everything the result depends on (see :func:`key`), so a
 source or setting never gets a stale entry.
 """
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from linclass._files import atomic_write
 from linclass.data._dataset import Dataset
 
 #: Bump when the decoding changes what an entry holds.
@@ -40,21 +39,6 @@ def file_digest(path):
     """SHA-256 of a file's content."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def atomic_write(path, write):
-    """Call ``write(file)`` on a temporary file next to ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _paths(entry_key):

@@ -13,6 +13,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
+from linclass._files import atomic_write
 from linclass.data import _cache
 from linclass.data._cifar import load_batches
 from linclass.errors import DataError
@@ -38,7 +39,7 @@ def _download(archive, progress):
                     if progress is not None:
                         progress(done, total)
 
-            _cache.atomic_write(archive, write)
+            atomic_write(archive, write)
     except (urllib.error.URLError, OSError) as error:
         raise DataError(f"cannot download CIFAR-10 from {URL} ({error}); offline, put "
                         f"{ARCHIVE} (MD5 {ARCHIVE_MD5}) at {archive} and run again") from None

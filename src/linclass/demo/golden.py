@@ -17,13 +17,12 @@ and :func:`linclass.linear_loss`'s ``loss``, ``dW`` and ``db`` with L2 regulariz
 """
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from linclass._files import atomic_write
 from linclass.losses import LOSSES
 from linclass.objective import linear_loss
 
@@ -78,19 +77,8 @@ def golden_cases(seed=0):
 
 def write(path=DEFAULT_PATH, seed=0):
     """Write :func:`golden_cases` to ``path`` atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(golden_cases(seed), indent=1) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda f: f.write(text), text=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ linking the PNGs written beside it."""
 import html
 from dataclasses import dataclass
 
-from linclass.report._files import atomic_write
+from linclass._files import atomic_write
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;

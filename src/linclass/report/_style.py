@@ -10,8 +10,8 @@ import matplotlib
 from matplotlib import cycler
 from matplotlib.figure import Figure
 
+from linclass._files import atomic_write
 from linclass._validation import fail
-from linclass.report._files import atomic_write
 
 #: Dots per inch of every figure; a figure of ``w x h`` inches is ``100 w x 100 h`` pixels.
 DPI = 100
