@@ -50,15 +50,16 @@ def check_scores_labels(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     from linclass import backend  # backend validates with fail(): imported late
 
     xp = backend.namespace(scores)
-    device = backend.device_name(scores)
-    scores = backend.asarray(scores, device)
-    y = backend.asarray(y, device)
+    if xp is np:
+        scores, y = np.asarray(scores), np.asarray(y)
+    else:
+        y = backend.asarray(y, backend.device_name(scores))
     if scores.ndim != 2 or scores.shape[1] < 2:
         raise fail("scores", "a 2-D array (N, C) with C >= 2 classes",
                    f"shape {tuple(scores.shape)}")
     if scores.shape[0] == 0:
         raise fail("scores", "non-empty (at least one row)", "0 rows")
-    scores = backend.astype(scores, backend.float_dtype(scores))
+    scores = backend.astype(scores, backend.float_dtype(scores))  # integers promoted
     if y.shape != (scores.shape[0],):
         raise fail(
             "y",
@@ -72,7 +73,7 @@ def check_scores_labels(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     if y.min() < 0 or y.max() >= n_classes:
         bad = y[(y < 0) | (y >= n_classes)][0]
         raise fail("y", f"class indices in [0, {n_classes})", f"label {int(bad)}")
-    if not bool(xp.all(xp.isfinite(scores))):
+    if not xp.isfinite(scores).all():
         raise fail("scores", "finite (no NaN or inf)", "a non-finite value",
                    "Check the inputs and lower the learning rate.")
     return scores, y

@@ -33,13 +33,13 @@ DEVICES = ("cpu", "torch", "cuda")
 
 def is_numpy(x):
     """True for NumPy arrays and anything that is not a tensor (lists, scalars)."""
-    return type(x).__module__.split(".")[0] != "torch"
+    return not type(x).__module__.startswith("torch")
 
 
 def namespace(*arrays):
     """The array module of ``arrays``: :mod:`numpy` itself for NumPy input, else the
     array-API namespace of :mod:`array_api_compat` (``array_api_compat.torch``)."""
-    if all(is_numpy(a) for a in arrays):
+    if all(map(is_numpy, arrays)):
         return np
     from array_api_compat import array_namespace
 
@@ -132,7 +132,8 @@ def arange(n, like):
 def float_dtype(*arrays):
     """The floating NumPy dtype a computation on ``arrays`` runs in: float32 when all are
     float32 (never silently upcast), float64 otherwise (integers promoted)."""
-    dtype = np.result_type(*(numpy_dtype(a) for a in arrays))
+    dtype = np.result_type(*(a.dtype if type(a) is np.ndarray else numpy_dtype(a)
+                             for a in arrays))
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
@@ -144,6 +145,22 @@ def astype(x, dtype):
     import torch
 
     return x.to(getattr(torch, np.dtype(dtype).name))
+
+
+def zeros(shape, dtype, like):
+    """Zeros of ``shape`` in the NumPy dtype ``dtype``, C order, on the device of ``like``."""
+    if is_numpy(like):
+        return np.zeros(shape, dtype=dtype)
+    import torch
+
+    return torch.zeros(shape, dtype=getattr(torch, np.dtype(dtype).name), device=like.device)
+
+
+def ascontiguous(x):
+    """``x`` in C order (a copy only when it is not already)."""
+    if is_numpy(x):
+        return np.ascontiguousarray(x)
+    return x.contiguous()
 
 
 def vdot(a, b):

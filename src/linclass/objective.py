@@ -19,9 +19,11 @@ The data losses are sums of per-row terms, so the gradient can be accumulated ov
 blocks of X: each block is multiplied by W and, while it is still in cache, its transpose by
 the block's score gradient. X is read from memory once instead of twice, which is the
 bound for a memory-bound problem such as 49,000 x 3,073 images against 10 classes. With
-several blocks, contiguous runs of blocks go to ``THREADS`` threads, each calling a
+several blocks of a NumPy X, contiguous runs of blocks go to ``THREADS`` threads, each calling a
 single-threaded BLAS (the BLAS thread count is lowered with threadpoolctl for the duration of
 the call, process-wide); partial sums are added in a fixed order, so results are repeatable.
+torch tensors (CPU or CUDA, see :mod:`linclass.backend`) take the same row-blocked loop in
+the calling thread: torch parallelizes each product with its own intra-op threads.
 """
 
 import os
@@ -31,7 +33,8 @@ from functools import cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from linclass._validation import fail, float_dtype, resolve
+from linclass import backend
+from linclass._validation import fail, resolve
 from linclass.losses import LOSSES
 from linclass.regularizers import REGULARIZERS
 
@@ -56,18 +59,28 @@ def _blas_controller():
 
 
 def check_linear_inputs(W, b, X, y):
-    """Check the shapes of ``W (D, C)``, ``b (C,)``, ``X (N, D)``, ``y (N,)``."""
-    W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
+    """Check the shapes of ``W (D, C)``, ``b (C,)``, ``X (N, D)``, ``y (N,)``.
+
+    NumPy input comes back as NumPy arrays; when ``W`` is a torch tensor, all four come back
+    as tensors on its device.
+    """
+    if backend.is_numpy(W):
+        W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
+    else:
+        device = backend.device_name(W)
+        W, b, X, y = (backend.asarray(a, device) for a in (W, b, X, y))
     if W.ndim != 2:
-        raise fail("W", "a 2-D array (D features, C classes)", f"shape {W.shape}")
+        raise fail("W", "a 2-D array (D features, C classes)", f"shape {tuple(W.shape)}")
     d, c = W.shape
     if b.shape != (c,):
-        raise fail("b", f"a 1-D array of {c} biases (one per column of W)", f"shape {b.shape}")
+        raise fail("b", f"a 1-D array of {c} biases (one per column of W)",
+                   f"shape {tuple(b.shape)}")
     if X.ndim != 2 or X.shape[1] != d:
-        raise fail("X", f"a 2-D array (N, {d}) matching W's {d} rows", f"shape {X.shape}")
+        raise fail("X", f"a 2-D array (N, {d}) matching W's {d} rows",
+                   f"shape {tuple(X.shape)}")
     if y.shape != (X.shape[0],):
         raise fail("y", f"a 1-D array of {X.shape[0]} labels (one per row of X)",
-                   f"shape {y.shape}")
+                   f"shape {tuple(y.shape)}")
     if X.shape[0] == 0:
         raise fail("X", "non-empty", "0 rows")
     return W, b, X, y
@@ -79,9 +92,10 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
 
     Parameters
     ----------
-    W : ndarray of shape (D, C)
+    W : ndarray or torch tensor of shape (D, C)
+        A tensor (CPU or CUDA) makes the whole computation run in torch on its device.
     b : ndarray of shape (C,)
-    X : ndarray of shape (N, D)
+    X : ndarray of shape (N, D), may be memory-mapped
     y : ndarray of shape (N,), integer labels in [0, C)
     loss : {'svm', 'squared_hinge', 'crammer_singer', 'one_vs_all', 'softmax'}
     reg : {'l2', 'l1', 'elastic_net', 'none'}
@@ -96,8 +110,8 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     Returns
     -------
     loss : float
-    dW : ndarray of shape (D, C)
-    db : ndarray of shape (C,)
+    dW : ndarray of shape (D, C), a tensor on W's device when W is one
+    db : ndarray of shape (C,), likewise
 
     The computation runs in float32 when W and X are float32 and in float64 otherwise
     (integers are promoted); dW and db have that dtype.
@@ -114,9 +128,10 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     W, b, X, y = check_linear_inputs(W, b, X, y)
     if class_weight is not None:
         class_weight = _check_class_weight(class_weight, W.shape[1])
-    dtype = float_dtype(W, X)
-    W = W.astype(dtype, copy=False)
-    b = b.astype(dtype, copy=False)
+    xp = backend.namespace(W)
+    dtype = backend.float_dtype(W, X)
+    W = backend.astype(W, dtype)
+    b = backend.astype(b, dtype)
     loss_kwargs = {} if loss == "softmax" else {"margin": margin}
     reg_kwargs = {"l1_ratio": l1_ratio} if reg == "elastic_net" else {}
 
@@ -126,14 +141,14 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     elif not isinstance(block_rows, int | np.integer) or block_rows < 1:
         raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
     starts = range(0, n, block_rows)
-    n_threads = min(THREADS, len(starts))
+    n_threads = min(THREADS, len(starts)) if xp is np else 1
 
     def accumulate(chunk):  # the data loss, dW transposed and db over some row blocks
         data_loss = 0.0
-        dWt = np.zeros((W.shape[1], d), dtype=dtype)  # (C, D), rows contiguous
-        db = np.zeros_like(b)
+        dWt = backend.zeros((W.shape[1], d), dtype, like=W)  # (C, D), rows contiguous
+        db = xp.zeros_like(b)
         for start in chunk:
-            Xb = X[start:start + block_rows].astype(dtype, copy=False)  # (B, D)
+            Xb = backend.astype(X[start:start + block_rows], dtype)  # (B, D)
             scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
             scores += b
             yb = y[start:start + block_rows]
@@ -144,9 +159,9 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
                                                       loss_kwargs)
             weight = Xb.shape[0] / n  # block means -> the mean over all N rows
             data_loss += block_loss * weight
-            dscores *= dtype.type(weight)
+            dscores *= weight  # a Python float keeps the dtype of dscores
             dWt += dscores.T @ Xb  # (C, B) @ (B, D) -> (C, D), faster than Xb.T @ dscores
-            db += dscores.sum(axis=0)
+            db += xp.sum(dscores, axis=0)
         return data_loss, dWt, db
 
     if n_threads == 1:
@@ -162,8 +177,8 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
             dWt += part[1]
             db += part[2]
     penalty, dR = reg_fn(W, reg_strength, **reg_kwargs)
-    dW = dWt.T.copy()  # (D, C), C order
-    dW += dR.astype(dtype, copy=False)
+    dW = backend.ascontiguous(dWt.T)  # (D, C), C order
+    dW += backend.astype(dR, dtype)
     return data_loss + penalty, dW, db
 
 
@@ -183,14 +198,15 @@ def _class_weighted(loss_fn, scores, y, class_weight, loss_kwargs):
     The rows of class c contribute ``w[c] * n_c / n`` times their mean loss, so one call of
     ``loss_fn`` per class present gives the exact weighted loss and gradient.
     """
-    n = len(y)
+    xp = backend.namespace(scores)
+    n = y.shape[0]
     total = 0.0
-    dscores = np.empty_like(scores)  # (n, C); every row belongs to one class below
-    for c in np.unique(y):
-        rows = np.flatnonzero(y == c)
+    dscores = xp.empty_like(scores)  # (n, C); every row belongs to one class below
+    for c in xp.unique_values(y):
+        rows = xp.nonzero(y == c)[0]
         loss_c, dscores_c = loss_fn(scores[rows], y[rows], **loss_kwargs)
-        share = class_weight[c] * len(rows) / n
+        share = float(class_weight[int(c)]) * rows.shape[0] / n
         total += share * loss_c
-        dscores_c *= scores.dtype.type(share)
+        dscores_c *= share
         dscores[rows] = dscores_c
     return total, dscores

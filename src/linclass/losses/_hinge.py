@@ -63,9 +63,8 @@ def svm(scores, y, margin=1.0):
     margins, rows = _margins(scores, y, margin)
     backend.maximum_(margins, 0)
     loss = float(margins.sum()) / n
-    xp = backend.namespace(scores)
-    dscores = xp.astype(margins > 0, scores.dtype)
-    dscores[rows, y] = -xp.sum(dscores, axis=1)
+    dscores = backend.namespace(scores).astype(margins > 0, scores.dtype)
+    dscores[rows, y] = -dscores.sum(axis=1)
     dscores /= n
     return loss, dscores
 
@@ -96,7 +95,7 @@ def squared_hinge(scores, y, margin=1.0):
     loss = float(backend.vdot(margins, margins)) / n
     dscores = margins
     dscores *= 2 / n
-    dscores[rows, y] = -backend.namespace(scores).sum(dscores, axis=1)
+    dscores[rows, y] = -dscores.sum(axis=1)
     return loss, dscores
 
 

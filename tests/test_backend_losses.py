@@ -1,0 +1,110 @@
+"""Losses, regularizers and linear_loss give the same values and gradients on NumPy and torch.
+
+NumPy in float64 and float32 is the oracle; torch CPU tensors must match it and come back as
+tensors of the input's dtype and device.
+"""
+
+import numpy as np
+import pytest
+
+from linclass import linear_loss
+from linclass.losses import LOSSES, softmax_probabilities
+from linclass.regularizers import REGULARIZERS
+
+torch = pytest.importorskip("torch", reason="the PyTorch backend needs torch "
+                                             "(pip install 'linclass[torch]')")
+
+TOL = {np.float32: 1e-5, np.float64: 1e-12}
+DTYPES = [np.float32, np.float64]
+
+
+def as_torch(*arrays):
+    return [torch.from_numpy(np.array(a)) for a in arrays]
+
+
+def assert_tensor_close(got, want, dtype):
+    assert isinstance(got, torch.Tensor)
+    assert got.dtype == torch.from_numpy(np.empty(0, dtype)).dtype
+    assert got.device.type == "cpu"
+    np.testing.assert_allclose(got.numpy(), want, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def linear_problem(dtype, n=300, d=20, c=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = rng.integers(0, c, n)
+    W = (rng.standard_normal((d, c)) * 0.1).astype(dtype)
+    b = rng.standard_normal(c).astype(dtype)
+    return W, b, X, y
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loss", list(LOSSES))
+@pytest.mark.parametrize("reg", list(REGULARIZERS))
+def test_linear_loss_on_torch_equals_numpy(dtype, loss, reg):
+    W, b, X, y = linear_problem(dtype)
+    want = linear_loss(W, b, X, y, loss, reg, 0.1, block_rows=64)
+    got = linear_loss(*as_torch(W, b, X, y), loss, reg, 0.1, block_rows=64)
+    assert isinstance(got[0], float)
+    assert abs(got[0] - want[0]) <= TOL[dtype] * abs(want[0])
+    assert_tensor_close(got[1], want[1], dtype)
+    assert_tensor_close(got[2], want[2], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loss", ["svm", "softmax"])
+def test_class_weighted_linear_loss_on_torch_equals_numpy(dtype, loss):
+    W, b, X, y = linear_problem(dtype, seed=2)
+    weights = np.array([0.5, 2.0, 1.0, 0.0, 3.0])
+    want = linear_loss(W, b, X, y, loss, "l2", 0.1, class_weight=weights)
+    got = linear_loss(*as_torch(W, b, X, y), loss, "l2", 0.1, class_weight=weights)
+    assert abs(got[0] - want[0]) <= TOL[dtype] * abs(want[0])
+    assert_tensor_close(got[1], want[1], dtype)
+    assert_tensor_close(got[2], want[2], dtype)
+
+
+def test_torch_weights_with_numpy_data_run_in_torch():
+    W, b, X, y = linear_problem(np.float64, seed=3)
+    want = linear_loss(W, b, X, y, "softmax", "l2", 0.1)
+    (W_t,) = as_torch(W)
+    got = linear_loss(W_t, b, X, y, "softmax", "l2", 0.1)
+    assert_tensor_close(got[1], want[1], np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_loss_on_torch_equals_numpy(dtype, loss):
+    rng = np.random.default_rng(1)
+    scores = rng.standard_normal((50, 7)).astype(dtype)
+    y = rng.integers(0, 7, 50)
+    want = LOSSES[loss](scores, y)
+    got = LOSSES[loss](*as_torch(scores, y))
+    assert isinstance(got[0], float)
+    assert abs(got[0] - want[0]) <= TOL[dtype] * max(1, abs(want[0]))
+    assert_tensor_close(got[1], want[1], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reg", list(REGULARIZERS))
+def test_regularizer_on_torch_equals_numpy(dtype, reg):
+    W = np.random.default_rng(4).standard_normal((9, 4)).astype(dtype)
+    W[0, 0] = 0.0  # the L1 subgradient's 0 at 0
+    want = REGULARIZERS[reg](W, 0.3)
+    got = REGULARIZERS[reg](*as_torch(W), 0.3)
+    assert abs(got[0] - want[0]) <= TOL[dtype] * max(1, abs(want[0]))
+    assert_tensor_close(got[1], want[1], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_probabilities_on_torch_equal_numpy(dtype):
+    scores = np.random.default_rng(5).standard_normal((20, 6)).astype(dtype) * 30
+    assert_tensor_close(softmax_probabilities(*as_torch(scores)),
+                        softmax_probabilities(scores), dtype)
+
+
+def test_bad_labels_on_torch_get_the_numpy_message():
+    scores, y = as_torch(np.zeros((3, 4)), np.array([0, 4, 1]))
+    with pytest.raises(ValueError, match=r"^y must be class indices in \[0, 4\), got label 4\.$"):
+        LOSSES["svm"](scores, y)
+    with pytest.raises(ValueError, match="^scores must be finite"):
+        LOSSES["softmax"](torch.full((2, 3), float("nan")), torch.tensor([0, 1]))
