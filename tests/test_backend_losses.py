@@ -108,3 +108,23 @@ def test_bad_labels_on_torch_get_the_numpy_message():
         LOSSES["svm"](scores, y)
     with pytest.raises(ValueError, match="^scores must be finite"):
         LOSSES["softmax"](torch.full((2, 3), float("nan")), torch.tensor([0, 1]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_optimizer_steps_on_torch_equal_numpy(name, dtype):
+    from linclass.optim import OPTIMIZERS, apply_updates
+
+    rng = np.random.default_rng(6)
+    params_np = (rng.standard_normal((6, 3)).astype(dtype), rng.standard_normal(3).astype(dtype))
+    params_t = tuple(as_torch(*params_np))
+    opt = OPTIMIZERS[name]()
+    state_np, state_t = opt.init(params_np), opt.init(params_t)
+    for _ in range(5):  # gradients of 0.5 * ||params - 1||^2, evaluated on each backend
+        updates_np, state_np = opt.update(tuple(p - 1 for p in params_np), state_np,
+                                          params_np, 0.1)
+        updates_t, state_t = opt.update(tuple(p - 1 for p in params_t), state_t, params_t, 0.1)
+        apply_updates(params_np, updates_np)
+        apply_updates(params_t, updates_t)
+    for got, want in zip(params_t, params_np, strict=True):
+        assert_tensor_close(got, want, dtype)

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from linclass import backend
 from linclass._validation import check_positive
 
 Params = tuple[np.ndarray, ...]
@@ -50,8 +51,8 @@ def descend(directions, params, lr):
         Step size, > 0.
     """
     check_positive("lr", lr)
-    return tuple((-lr * d).astype(p.dtype, copy=False) for d, p in zip(directions, params,
-                                                                      strict=True))
+    return tuple(backend.astype(-lr * d, backend.numpy_dtype(p))
+                 for d, p in zip(directions, params, strict=True))
 
 
 def apply_updates(params, updates):

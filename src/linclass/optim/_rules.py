@@ -12,20 +12,23 @@ from functools import partial
 from inspect import signature
 from typing import NamedTuple
 
-import numpy as np
-
+from linclass import backend
 from linclass._validation import check_positive, fail, resolve
 from linclass.optim._base import Optimizer, descend
 from linclass.optim._checks import check_unit_interval
 
 
 def _zeros_like(params):
-    return tuple(np.zeros_like(p) for p in params)
+    return tuple(backend.namespace(p).zeros_like(p) for p in params)
+
+
+def _sqrt(x):
+    return backend.namespace(x).sqrt(x)
 
 
 def _cast(grads, params):
     """Gradients in the parameters' dtypes, so the state never upcasts (no copy when equal)."""
-    return tuple(np.asarray(g).astype(p.dtype, copy=False)
+    return tuple(backend.astype(g, backend.numpy_dtype(p))
                  for g, p in zip(grads, params, strict=True))
 
 
@@ -153,7 +156,7 @@ def _squares_init(params):
 def _adagrad_update(grads, state, params, lr, *, eps):
     grads = _cast(grads, params)
     squares = tuple(s + g * g for s, g in zip(state.squares, grads, strict=True))
-    directions = tuple(g / (np.sqrt(s) + eps) for g, s in zip(grads, squares, strict=True))
+    directions = tuple(g / (_sqrt(s) + eps) for g, s in zip(grads, squares, strict=True))
     return descend(directions, params, lr), SquaresState(squares)
 
 
@@ -183,7 +186,7 @@ def _rmsprop_update(grads, state, params, lr, *, decay, eps):
     grads = _cast(grads, params)
     squares = tuple(decay * s + (1 - decay) * g * g
                     for s, g in zip(state.squares, grads, strict=True))
-    directions = tuple(g / (np.sqrt(s) + eps) for g, s in zip(grads, squares, strict=True))
+    directions = tuple(g / (_sqrt(s) + eps) for g, s in zip(grads, squares, strict=True))
     return descend(directions, params, lr), SquaresState(squares)
 
 
@@ -232,7 +235,7 @@ def _adam_update(grads, state, params, lr, *, beta1, beta2, eps):
     nu = tuple(beta2 * v + (1 - beta2) * g * g for v, g in zip(state.nu, grads, strict=True))
     correction1 = 1 - beta1 ** count  # bias corrections: m and v start at 0
     correction2 = 1 - beta2 ** count
-    directions = tuple((m / correction1) / (np.sqrt(v / correction2) + eps)
+    directions = tuple((m / correction1) / (_sqrt(v / correction2) + eps)
                        for m, v in zip(mu, nu, strict=True))
     return descend(directions, params, lr), AdamState(count, mu, nu)
 
@@ -293,6 +296,7 @@ def make(name, **hyper):
         Keyword arguments of the rule (``momentum=``, ``decay=``, ``beta1=``, ``eps=`` ...);
         the defaults are the conventional ones.
 
+    >>> import numpy as np
     >>> opt = make("momentum", momentum=0.5)
     >>> state = opt.init((np.zeros(3, dtype=np.float32),))
     >>> state.velocity[0].dtype
