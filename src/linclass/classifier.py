@@ -127,7 +127,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             sampling=self.sampling, early_stopping=self.early_stopping,
             patience=self.patience, class_weight=self.class_weight, seed=seed)
 
-    def fit(self, X, y, *, validation_data=None, callback=None):
+    def fit(self, X, y, *, validation_data=None, callback=None, parallel=None):
         """Train on ``X`` (N, D) and labels ``y`` (N,); returns ``self``.
 
         Parameters
@@ -139,6 +139,9 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             holding out ``validation_fraction``).
         callback : callable, optional
             Called after every epoch (see :func:`linclass.training.train`).
+        parallel : linclass.distributed.DataParallel, optional
+            Data-parallel training over the ranks of a process group (every rank calls
+            ``fit`` with the same data and ``random_state``).
         """
         X, y = validate_data(self, X, y, dtype=_FLOATS)
         check_classification_targets(y)
@@ -159,7 +162,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             and self.coef_.shape == (X.shape[1], len(self.classes_))
         result = train(X, y_idx, config, n_classes=len(self.classes_), validation=validation,
                        init=(self.coef_, self.intercept_) if warm else None,
-                       class_weight=self._class_weights(y), callback=callback)
+                       class_weight=self._class_weights(y), callback=callback,
+                       parallel=parallel)
         self._set_result(result, result.epochs, result.history)
         return self
 

@@ -3,11 +3,13 @@
 import time
 from pathlib import Path
 
+import numpy as np
+
 from linclass.classifier import LinearClassifier
 from linclass.cli._common import emit, nonnegative_float, positive_float, positive_int, progress
 from linclass.cli._data import add_data_arguments, load_from_args
 from linclass.config import default_config
-from linclass.data import default_val_size, train_val_split
+from linclass.data import default_val_size, is_feature_source, load_features, train_val_split
 from linclass.image_classifier import ImageClassifier
 from linclass.losses import LOSSES
 from linclass.model_file import save
@@ -57,11 +59,20 @@ def add_parser(subparsers, parent):
         description="Extract features, train a linear classifier by minibatch descent on the "
                     "training split, keep the epoch with the best validation accuracy, and "
                     "save everything needed to classify raw images in one .npz file. Unset "
-                    "training flags take the defaults tuned for the feature set and loss.")
+                    "training flags take the defaults tuned for the feature set and loss. "
+                    "With --data DIR holding X.npy (N, D) and y.npy (N,), a feature matrix "
+                    "computed elsewhere (e.g. image embeddings), X is memory-mapped, --features "
+                    "is ignored, no validation split is held out unless --val-size is given "
+                    "(its training rows are then copied into memory), and the saved model "
+                    "classifies feature vectors, not images.")
     add_data_arguments(p)
     add_training_arguments(p)
     p.add_argument("--out", default="model.npz", metavar="MODEL",
                    help="model file to write (default: model.npz)")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel training over torch.distributed (gloo): launch with "
+                        "torchrun --nproc-per-node N -m linclass train ... --distributed; "
+                        "every rank needs the same --seed, rank 0 writes the model")
     p.add_argument("--report", metavar="DIR",
                    help="also write the report (figures and index.html) on the validation "
                         "split into DIR")
@@ -93,6 +104,39 @@ def split_features(dataset, features, val_size, seed):
     return pipeline, X_train, y_train, X_val, y_val, val_idx
 
 
+def fit_feature_classifier(features, config, val_size, seed, *, parallel=None, show=True):
+    """A :class:`LinearClassifier` fitted on a (memory-mapped) feature source.
+
+    Without ``val_size`` every row trains, read from the memory map minibatch by minibatch;
+    with it, a stratified split copies the training rows into memory. Labels are the
+    feature source's class names. Returns ``(clf, scores)`` as :func:`fit_image_classifier`.
+    """
+    X, y = features.X, np.asarray(features.class_names)[features.y]
+    X_val = y_val = None
+    if val_size:
+        train_idx, val_idx = train_val_split(features.y, val_size, seed=seed)
+        X, X_val, y, y_val = X[train_idx], X[val_idx], y[train_idx], y[val_idx]
+    clf = LinearClassifier.from_config(config)
+    _fit(clf, X, y, (X_val, y_val) if X_val is not None else None, config.epochs,
+         parallel=parallel, show=show)
+    scores = {"train_accuracy": clf.score(X, y),
+              "val_accuracy": clf.score(X_val, y_val) if X_val is not None else None,
+              "n_train": len(y), "n_val": 0 if y_val is None else len(y_val)}
+    return clf, scores
+
+
+def _fit(clf, X, y, validation_data, epochs, *, parallel=None, show=True):
+    """``clf.fit`` with an epoch progress bar (when ``show``)."""
+    if not show:
+        return clf.fit(X, y, validation_data=validation_data, parallel=parallel)
+    with progress(epochs, "training", unit="epoch") as bar:
+        def report(info):
+            bar.update(1)
+            bar.set_postfix(loss=f"{info['loss']:.3f}", val=info["val_accuracy"])
+        return clf.fit(X, y, callback=report, validation_data=validation_data,
+                       parallel=parallel)
+
+
 def fit_image_classifier(dataset, config, features, val_size, seed):
     """Features and classifier fitted on a stratified split of ``dataset``.
 
@@ -103,12 +147,7 @@ def fit_image_classifier(dataset, config, features, val_size, seed):
     pipeline, X_train, y_train, X_val, y_val, val_idx = split_features(
         dataset, features, val_size, seed)
     clf = LinearClassifier.from_config(config)
-    with progress(config.epochs, "training", unit="epoch") as bar:
-        def report(info):
-            bar.update(1)
-            bar.set_postfix(loss=f"{info['loss']:.3f}", val=info["val_accuracy"])
-        clf.fit(X_train, y_train, callback=report,
-                validation_data=(X_val, y_val) if X_val is not None else None)
+    _fit(clf, X_train, y_train, (X_val, y_val) if X_val is not None else None, config.epochs)
     model = ImageClassifier(pipeline, clf, dataset.class_names, dataset.image_shape)
     scores = {"train_accuracy": clf.score(X_train, y_train),
               "val_accuracy": clf.score(X_val, y_val) if X_val is not None else None,
@@ -136,8 +175,45 @@ class _Bar:
 
 
 def run(args):
+    if not args.distributed:
+        return _run(args)
+    from linclass import distributed
+
+    try:
+        return _run(args, distributed.init())
+    finally:
+        distributed.shutdown()
+
+
+def _run_features(args, config, start, group):
+    """``linclass train`` on a feature source; only rank 0 (or the single process) reports."""
+    show = group is None or group.is_main
+    clf, scores = fit_feature_classifier(load_features(args.data), config, args.val_size,
+                                         args.seed, parallel=group, show=show)
+    result = {**scores, "epochs": clf.n_iter_, "best_epoch": clf.history_["best_epoch"] + 1,
+              "features": "matrix", "loss": config.loss, "data": str(args.data),
+              "settings": config.to_dict(),
+              "processes": 1 if group is None else group.world_size}
+    if not show:
+        return 0
+    out = save(clf, Path(args.out), info={k: v for k, v in result.items() if k != "settings"})
+    result.update(model=str(out), seconds=round(time.perf_counter() - start, 3))
+    val = "n/a" if result["val_accuracy"] is None else f"{result['val_accuracy']:.4f}"
+    emit(args, result,
+         f"trained {config.loss} on the feature matrix {args.data} ({result['processes']} "
+         f"process(es)): train accuracy {result['train_accuracy']:.4f}, validation accuracy "
+         f"{val}, {result['seconds']:.1f} s; model saved to {out}")
+    return 0
+
+
+def _run(args, group=None):
     start = time.perf_counter()
     config = config_from_args(args)
+    if is_feature_source(args.data):
+        return _run_features(args, config, start, group)
+    if group is not None:
+        raise ValueError("--distributed needs --data DIR with X.npy and y.npy (a feature "
+                         f"matrix), got {args.data!r}")
     dataset = load_from_args(args)
     model, scores, val_idx = fit_image_classifier(dataset, config, args.features,
                                                   args.val_size, args.seed)
