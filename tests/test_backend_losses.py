@@ -128,3 +128,31 @@ def test_optimizer_steps_on_torch_equal_numpy(name, dtype):
         apply_updates(params_t, updates_t)
     for got, want in zip(params_t, params_np, strict=True):
         assert_tensor_close(got, want, dtype)
+
+
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-9), (np.float32, 1e-3)])
+@pytest.mark.parametrize("loss", ["svm", "softmax"])
+def test_classifier_on_torch_learns_the_numpy_weights(dtype, rtol, loss):
+    from sklearn.datasets import load_digits
+
+    from linclass import LinearClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(dtype)
+    params = {"loss": loss, "optimizer": "momentum", "lr": 0.05, "epochs": 3,
+              "batch_size": 64, "random_state": 3}
+    cpu = LinearClassifier(**params).fit(X, y)
+    on_torch = LinearClassifier(**params, device="torch").fit(X, y)
+    assert type(on_torch.coef_) is np.ndarray and on_torch.coef_.dtype == dtype
+    scale = np.abs(cpu.coef_).max()
+    np.testing.assert_allclose(on_torch.coef_, cpu.coef_, rtol=rtol, atol=rtol * scale)
+    np.testing.assert_allclose(on_torch.intercept_, cpu.intercept_, rtol=rtol,
+                               atol=rtol * scale)
+    assert on_torch.score(X, y) == pytest.approx(cpu.score(X, y), abs=0.01)
+
+
+def test_unknown_device_is_refused():
+    from linclass import LinearClassifier
+
+    with pytest.raises(ValueError, match="^device must be 'cpu' .*, got 'gpu'"):
+        LinearClassifier(device="gpu").fit(np.eye(4), [0, 1, 0, 1])

@@ -59,6 +59,11 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         Start :meth:`fit` from the previous solution instead of zeros.
     random_state : int, numpy.random.Generator or None
         Seeds the minibatch order and the validation split.
+    device : {'cpu', 'torch', 'cuda', 'cuda:N'}, default='cpu'
+        Where the weights live and the gradient steps run: NumPy, or PyTorch tensors on
+        the CPU or a GPU (:mod:`linclass.backend`). Random numbers come from NumPy on every
+        device, so the same seed gives the same weights up to floating-point rounding;
+        ``coef_`` and ``intercept_`` are NumPy arrays.
 
     Attributes
     ----------
@@ -87,7 +92,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                  margin=_D.margin, l1_ratio=_D.l1_ratio, optimizer=_D.optimizer, lr=_D.lr,
                  schedule=_D.schedule, batch_size=_D.batch_size, epochs=_D.epochs,
                  sampling=_D.sampling, early_stopping=False, validation_fraction=0.1,
-                 patience=None, class_weight=None, warm_start=False, random_state=None):
+                 patience=None, class_weight=None, warm_start=False, random_state=None,
+                 device="cpu"):
         self.loss = loss
         self.reg = reg
         self.reg_strength = reg_strength
@@ -105,6 +111,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
+        self.device = device
 
     @classmethod
     def from_config(cls, config, **params):
@@ -163,7 +170,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         result = train(X, y_idx, config, n_classes=len(self.classes_), validation=validation,
                        init=(self.coef_, self.intercept_) if warm else None,
                        class_weight=self._class_weights(y), callback=callback,
-                       parallel=parallel)
+                       parallel=parallel, device=self.device)
         self._set_result(result, result.epochs, result.history)
         return self
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from linclass import optim
+from linclass import backend, optim
 from linclass._validation import fail
 from linclass.config import TrainConfig
 from linclass.errors import DivergenceError
@@ -95,7 +95,7 @@ def empty_history():
 
 
 def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None,
-          class_weight=None, rng=None, callback=None, parallel=None):
+          class_weight=None, rng=None, callback=None, parallel=None, device="cpu"):
     """Train ``W`` and ``b`` on features ``X`` with labels ``y`` by minibatch descent.
 
     Parameters
@@ -119,6 +119,11 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
     parallel : linclass.distributed.DataParallel, optional
         Data-parallel training: this process computes the gradient on its slice of every
         minibatch and the ranks average it (see :mod:`linclass.distributed`).
+    device : {'cpu', 'torch', 'cuda', 'cuda:N'}
+        Where the weights live and the gradient steps run (:mod:`linclass.backend`): NumPy
+        (``'cpu'``) or torch tensors. Minibatches are drawn by NumPy and gathered from ``X``
+        on the host, then moved to the device (no copy for ``'torch'``); accuracies and the
+        returned weights are NumPy arrays.
     callback : callable, optional
         Called after every epoch with a dict: ``epoch`` (from 0), ``epochs``, ``loss`` (the
         epoch's mean minibatch objective), ``lr``, ``train_accuracy``, ``val_accuracy``
@@ -149,6 +154,9 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
     if isinstance(n_classes, bool) or not isinstance(n_classes, int | np.integer) \
             or n_classes < 2:
         raise fail("n_classes", "an integer >= 2", repr(n_classes))
+    device = backend.check_device(device)
+    if parallel is not None and device != "cpu":
+        raise fail("device", "'cpu' for data-parallel training", repr(device))
     X, y = check_features(X, y, n_classes)
     n, d = X.shape
     if validation is not None:
@@ -156,7 +164,7 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
         if X_val.shape[1] != d:
             raise fail("X_val", f"{d} features like X", f"{X_val.shape[1]}")
         X_val = X_val.astype(X.dtype, copy=False)
-    W, b = _initial_weights(init, d, n_classes, X.dtype)
+    W, b = (backend.asarray(a, device) for a in _initial_weights(init, d, n_classes, X.dtype))
     params = (W, b)
     opt = optim.make(config.optimizer, **config.optimizer_params)
     state = opt.init(params) if opt_state is None else opt_state
@@ -171,6 +179,8 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
     batch_size = min(config.batch_size, n)
     full_batch = batch_size == n and config.sampling == "epoch" and parallel is None
     buffer = None if full_batch else np.empty((batch_size, d), dtype=X.dtype)  # (B, D)
+    X_all, y_all = (backend.asarray(X, device), backend.asarray(y, device)) if full_batch \
+        else (None, None)  # the whole data set on the device once
     step = -(-n // TRAIN_ACCURACY_ROWS)
     X_acc, y_acc = X[::step], y[::step]  # views: the same evenly spaced rows every epoch
 
@@ -185,11 +195,13 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
             if parallel is not None:
                 idx = parallel.shard(idx)  # this rank's rows of the global batch
             if full_batch:
-                Xb, yb = X, y
+                Xb, yb = X_all, y_all
             else:
                 Xb = buffer[:len(idx)]
                 np.take(X, idx, axis=0, out=Xb, mode="clip")  # gather rows, no allocation
                 yb = y[idx]
+            if device != "cpu" and not full_batch:
+                Xb, yb = backend.asarray(Xb, device), backend.asarray(yb, device)
             penalty = reg_fn(W, config.reg_strength, **reg_kwargs)[0]
             if parallel is None:
                 loss, dW, db = linear_loss(W, b, Xb, yb, block_rows=len(yb), **loss_kwargs)
@@ -203,11 +215,12 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
             history["lr"].append(lr)
             updates, state = opt.update((dW, db), state, params, lr)
             optim.apply_updates(params, updates)  # in place: W and b are params
-        if not (np.isfinite(np.vdot(W, W)) and np.isfinite(b).all()):
+        W_host, b_host = backend.to_numpy(W), backend.to_numpy(b)  # no copy for NumPy
+        if not (np.isfinite(np.vdot(W_host, W_host)) and np.isfinite(b_host).all()):
             raise _diverged(epoch, len(history["loss"]), float("nan"), lr)
 
-        train_acc = accuracy(X_acc, y_acc, W, b)
-        val_acc = None if validation is None else accuracy(X_val, y_val, W, b)
+        train_acc = accuracy(X_acc, y_acc, W_host, b_host)
+        val_acc = None if validation is None else accuracy(X_val, y_val, W_host, b_host)
         history["train_accuracy"].append(train_acc)
         if val_acc is not None:
             history["val_accuracy"].append(val_acc)
@@ -218,7 +231,7 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
         if not (config.early_stopping and val_acc is not None):
             continue
         if val_acc > best_acc:
-            best_acc, best, waited = val_acc, (epoch, W.copy(), b.copy()), 0
+            best_acc, best, waited = val_acc, (epoch, W_host.copy(), b_host.copy()), 0
         else:
             waited += 1
             if config.patience is not None and waited >= config.patience:
@@ -229,6 +242,7 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
         history["best_epoch"], W, b = best
     else:
         history["best_epoch"] = epoch
+        W, b = backend.to_numpy(W), backend.to_numpy(b)
     return TrainResult(W, b, history, state, epochs_run)
 
 
