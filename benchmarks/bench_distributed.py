@@ -4,7 +4,9 @@ Writes a synthetic feature source (``X.npy`` 2 GB, ``y.npy``, 100 classes from a
 linear model) to a temporary directory, reads it once so that every setting starts from the
 page cache, then times :func:`linclass.training.train` for one epoch (softmax, SGD, batch
 1024) in 1 process and in 2 gloo processes (:mod:`linclass.distributed`), each rank with one
-BLAS thread, plus 1 process with 2 BLAS threads. Rows per second = N / the epoch's wall time
+BLAS thread, plus 1 process with 2 BLAS threads; then the same epoch with the weights and
+gradient steps on torch CPU tensors (``device='torch'``, torch's intra-op threads set by
+``OMP_NUM_THREADS``), 1 process. Rows per second = N / the epoch's wall time
 on rank 0, between two barriers.
 
 Run from the repository root::
@@ -48,9 +50,9 @@ def make_source(folder, n, seed=0):
     np.save(folder / "y.npy", y)
 
 
-def worker(folder, out):
+def worker(folder, out, device):
     """One rank: open the source, train one epoch, rank 0 writes its wall time."""
-    from linclass import distributed
+    from linclass import backend, distributed
     from linclass.config import TrainConfig
     from linclass.data import load_features
     from linclass.training import train
@@ -59,10 +61,12 @@ def worker(folder, out):
     features = load_features(folder)
     config = TrainConfig(loss="softmax", optimizer="sgd", lr=1e-3, reg_strength=1e-4,
                          batch_size=BATCH, epochs=1, early_stopping=False, schedule="constant")
+    if device != "cpu":  # import torch and the array-API wrapper before the clock starts
+        backend.namespace(backend.asarray(np.zeros(1), device))
     group.barrier()
     start = time.perf_counter()
     result = train(features.X, features.y, config, n_classes=C,
-                   parallel=group if group.world_size > 1 else None)
+                   parallel=group if group.world_size > 1 else None, device=device)
     group.barrier()
     seconds = time.perf_counter() - start
     if group.is_main:
@@ -71,7 +75,7 @@ def worker(folder, out):
     distributed.shutdown()
 
 
-def run(folder, processes, threads):
+def run(folder, processes, threads, device):
     out = Path(folder) / "timing.json"
     out.unlink(missing_ok=True)
     with socket.socket() as s:
@@ -85,7 +89,7 @@ def run(folder, processes, threads):
             env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
                        WORLD_SIZE=str(processes))
         procs.append(subprocess.Popen([sys.executable, "-m", "benchmarks.bench_distributed",
-                                       "--worker", str(folder), str(out)], env=env))
+                                       "--worker", str(folder), str(out), device], env=env))
     for p in procs:
         if p.wait() != 0:
             raise SystemExit(f"a worker failed with exit status {p.returncode}")
@@ -95,12 +99,14 @@ def run(folder, processes, threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=N, help="rows of X (default %(default)s)")
-    parser.add_argument("--worker", nargs=2, metavar=("FOLDER", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=3, metavar=("FOLDER", "OUT", "DEVICE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(*args.worker)
     load = os.getloadavg()
-    settings = [("numpy", 1, 1), ("numpy", 1, 2), ("numpy", 2, 1)]
+    settings = [("numpy", 1, 1), ("numpy", 1, 2), ("numpy", 2, 1), ("torch CPU", 1, 1),
+                ("torch CPU", 1, 2)]
     rows = []
     with tempfile.TemporaryDirectory(prefix="linclass-bench-") as tmp:
         folder = Path(tmp)
@@ -113,7 +119,8 @@ def main():
             float(X[start:start + CHUNK].sum())
         del X
         for backend, processes, threads in settings:
-            timing = run(folder, processes, threads)
+            timing = run(folder, processes, threads,
+                         "cpu" if backend == "numpy" else "torch")
             rows.append(f"| {backend} | {processes} | {threads} | {timing['seconds']:.2f} | "
                         f"{n / timing['seconds']:,.0f} | {timing['loss']:.4f} |")
     lines = [
