@@ -156,3 +156,19 @@ def test_unknown_device_is_refused():
 
     with pytest.raises(ValueError, match="^device must be 'cpu' .*, got 'gpu'"):
         LinearClassifier(device="gpu").fit(np.eye(4), [0, 1, 0, 1])
+
+
+def test_partial_fit_on_torch_continues_like_numpy():
+    from sklearn.datasets import load_digits
+
+    from linclass import LinearClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    params = {"loss": "softmax", "optimizer": "adam", "lr": 0.01, "batch_size": 128,
+              "random_state": 1}
+    cpu, on_torch = LinearClassifier(**params), LinearClassifier(**params, device="torch")
+    for clf in (cpu, on_torch):
+        clf.partial_fit(X[:900], y[:900], classes=np.arange(10))
+        clf.partial_fit(X[900:], y[900:])  # continues the Adam moments on the device
+    np.testing.assert_allclose(on_torch.coef_, cpu.coef_, rtol=1e-9, atol=1e-12)

@@ -201,7 +201,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         result = train(X, y_idx, config, n_classes=len(self.classes_),
                        init=None if first else (self.coef_, self.intercept_),
                        opt_state=None if first else self._opt_state,
-                       class_weight=self._class_weights(y), rng=[self._seed, calls])
+                       class_weight=self._class_weights(y), rng=[self._seed, calls],
+                       device=self.device)
         history = empty_history() if first else self.history_
         for key, values in result.history.items():
             if key != "best_epoch":
