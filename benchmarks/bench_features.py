@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "features.md"
 SVC_C = 0.001
+NOTE = ('"max difference" is the largest absolute difference between the two feature matrices on the sample. It comes from the histograms: for integer pixels a hue can lie exactly on a bin edge (3/30 = 0.1); linclass computes it as one exact quotient (upper bin), matplotlib\'s `((G - B) / d) / 6` rounds twice and can land just below the edge, so a flat region of one colour can move whole into the neighbouring bin (tests check linclass\'s bins against exact integer arithmetic and `numpy.histogram`). The HOG parts differ only by float32 vs float64 luma rounding (near-tie angles).')
 COURSE = ({"orientations": 9, "pixels_per_cell": (8, 8), "cells_per_block": (2, 2),
            "block_norm": "L2-Hys"}, {"bins": 10, "channels": "h", "grid": (1, 1)})
 
@@ -150,6 +151,7 @@ def write(speed_rows, accuracy_rows, args, load_avg):
         lines.append(f"| {row['name']}: HOG {row['hog']}, histogram {row['hist']} | "
                      f"{row['n_features']} | {row['ours_s']:.2f} | {row['loop_total_s']:.1f} "
                      f"({row['loop_s']:.2f}) | {row['ratio']:.1f}x | {row['max_diff']:.1g} |")
+    lines += ["", NOTE]
     signed = [row for row in speed_rows if "signed_s" in row]
     if signed:
         lines += ["", f"linclass with the default signed orientations (which scikit-image "
