@@ -42,7 +42,14 @@ ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "features.md"
 SVC_C = 0.001
-NOTE = ('"max difference" is the largest absolute difference between the two feature matrices on the sample. It comes from the histograms: for integer pixels a hue can lie exactly on a bin edge (3/30 = 0.1); linclass computes it as one exact quotient (upper bin), matplotlib\'s `((G - B) / d) / 6` rounds twice and can land just below the edge, so a flat region of one colour can move whole into the neighbouring bin (tests check linclass\'s bins against exact integer arithmetic and `numpy.histogram`). The HOG parts differ only by float32 vs float64 luma rounding (near-tie angles).')
+NOTE = (
+    '"max difference" is the largest absolute difference between the two feature matrices on '
+    'the sample. It comes from the histograms: for integer pixels a hue can lie exactly on a '
+    'bin edge (3/30 = 0.1); linclass computes it as one exact quotient (upper bin), '
+    "matplotlib's `((G - B) / d) / 6` rounds twice and can land just below the edge, so a "
+    'flat region of one colour can move whole into the neighbouring bin (tests check '
+    "linclass's bins against exact integer arithmetic and `numpy.histogram`). The HOG parts "
+    'differ only by float32 vs float64 luma rounding (near-tie angles).')
 COURSE = ({"orientations": 9, "pixels_per_cell": (8, 8), "cells_per_block": (2, 2),
            "block_norm": "L2-Hys"}, {"bins": 10, "channels": "h", "grid": (1, 1)})
 
