@@ -16,7 +16,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,torch,bench]'
 
 run: install
-	$(BIN)/linclass gradcheck
+	$(BIN)/linclass train --out model.npz
 
 test: install-test
 	$(BIN)/ruff check src tests benchmarks
