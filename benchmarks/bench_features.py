@@ -30,7 +30,7 @@ import numpy as np
 from skimage.feature import hog as skimage_hog
 from sklearn.svm import LinearSVC
 
-from benchmarks.bench_random_search import machine
+from benchmarks._common import machine
 from linclass import LinearClassifier
 from linclass.config import default_config
 from linclass.data import load

@@ -22,7 +22,6 @@ the project's standard 49,000-image split and reports the 1,000-image validation
 import argparse
 import datetime
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 import linclass as lc
+from benchmarks._common import machine
 from linclass.data import load
 from linclass.data.splits import train_val_split
 from linclass.preprocessing import MeanImage
@@ -38,21 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "random_search.md"
 NOTES = {"random search": 0.155, "random local search": 0.214}
-
-
-def machine():
-    """CPU model, cores, numpy and BLAS, for the results file."""
-    from threadpoolctl import threadpool_info
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    blas = ", ".join(f"{i['internal_api']} {i['version']} ({i['num_threads']} threads)"
-                     for i in threadpool_info() if i["user_api"] == "blas")
-    return f"{cpu}, {os.cpu_count()} cores, numpy {np.__version__}, BLAS: {blas}"
 
 
 def svm_loss_fn(X, y):

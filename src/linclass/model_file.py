@@ -17,14 +17,13 @@ No entry is a pickle, so loading a file never runs code from it.
 """
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 import linclass
+from linclass._files import atomic_write
 from linclass.classifier import LinearClassifier
 from linclass.errors import ModelFileError
 from linclass.image_classifier import ImageClassifier
@@ -72,7 +71,7 @@ def save(model, path, *, info=None):
         classes = classes.astype(str)
     arrays.update(metadata=np.array(json.dumps(meta)), coef=clf.coef_,
                   intercept=clf.intercept_, classes=classes)
-    return _write_atomically(Path(path), arrays)
+    return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load(path):
@@ -159,19 +158,3 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _write_atomically(path, arrays):
-    """``np.savez`` into a temporary file next to ``path``, then ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

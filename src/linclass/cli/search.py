@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from linclass._files import atomic_write
 from linclass._validation import fail
 from linclass.classifier import LinearClassifier
 from linclass.cli._common import emit, positive_int, progress
@@ -194,10 +195,9 @@ def run(args):
                              min(args.jobs, len(configs)), on_done=lambda: bar.update(1))
     rows = [row for row, _ in results]
 
-    csv_path = _write_atomically(out / "trials.csv", lambda f: _write_csv(f, rows), "w")
+    csv_path = atomic_write(out / "trials.csv", lambda f: _write_csv(f, rows), text=True)
     fig = plot_search(rows)
-    plot_path = _write_atomically(out / "search.png", lambda f: fig.savefig(f, format="png"),
-                                  "wb")
+    plot_path = atomic_write(out / "search.png", lambda f: fig.savefig(f, format="png"))
     finished = [(row, clf) for row, clf in results if not row["diverged"]]
     if not finished:
         raise DivergenceError(f"all {len(rows)} trials diverged (see {csv_path}); "
@@ -226,14 +226,3 @@ def _write_csv(handle, rows):
     writer.writerows({k: ("" if row[k] is None else row[k]) for k in COLUMNS} for row in rows)
 
 
-def _write_atomically(path, write, mode):
-    """``write(handle)`` into a temporary file next to ``path``, then rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, mode) as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path

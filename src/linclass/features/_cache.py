@@ -8,10 +8,11 @@ Files are plain ``.npy`` (read back with ``allow_pickle=False``) under
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from linclass._files import atomic_write
 
 #: Batches smaller than this are not cached (a few images for ``predict`` cost less to
 #: recompute than to hash and store).
@@ -59,17 +60,7 @@ def cached_transform(extractor, images, progress=None, images_digest=None):
                 progress(len(images), len(images))
             return features
     features = extractor.transform(images, progress=progress)
-    _save_atomic(path, features)
+    atomic_write(path, lambda f: np.save(f, features, allow_pickle=False))
     return features
 
 
-def _save_atomic(path, array):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
