@@ -147,7 +147,8 @@ def test_digits_defaults_end_to_end(tmp_path):
     result = linclass("train", "--out", out, "--report", tmp_path / "report", "--json")
     assert result.returncode == 0, result.stderr
     trained = json.loads(result.stdout)
-    assert trained["val_accuracy"] > 0.8
+    assert trained["val_accuracy"] >= 0.9  # epochs grown to MIN_STEPS steps on 1,617 images
+    assert trained["augment"] == "none"  # gray digits are not mirrored
     assert (tmp_path / "report" / "index.html").is_file()
     assert trained["report"] == str(tmp_path / "report" / "index.html")
     evaluated = json.loads(linclass("evaluate", "--model", out, "--data", "digits",

@@ -5,10 +5,12 @@ from pathlib import Path
 
 import numpy as np
 
+from linclass.augment import AUGMENTATIONS, default_augment
+from linclass.augment import augment as augment_images
 from linclass.classifier import LinearClassifier
 from linclass.cli._common import emit, nonnegative_float, positive_float, positive_int, progress
 from linclass.cli._data import add_data_arguments, load_from_args
-from linclass.config import default_config
+from linclass.config import default_config, min_steps_config, replace
 from linclass.data import default_val_size, is_feature_source, load_features, train_val_split
 from linclass.image_classifier import ImageClassifier
 from linclass.losses import LOSSES
@@ -67,6 +69,9 @@ def add_parser(subparsers, parent):
                     "classifies feature vectors, not images.")
     add_data_arguments(p)
     add_training_arguments(p)
+    p.add_argument("--augment", choices=list(AUGMENTATIONS),
+                   help="enlarge the training images: 'flip' adds their mirror images "
+                        "(default: flip for raw features of colour images, else none)")
     p.add_argument("--out", default="model.npz", metavar="MODEL",
                    help="model file to write (default: model.npz)")
     p.add_argument("--distributed", action="store_true",
@@ -79,9 +84,11 @@ def add_parser(subparsers, parent):
     return p
 
 
-def split_features(dataset, features, val_size, seed):
+def split_features(dataset, features, val_size, seed, augment=None):
     """A stratified split of ``dataset`` and the feature pipeline fitted on its training part.
 
+    The training images are first enlarged by ``augment`` (:mod:`linclass.augment`; ``None``:
+    :func:`~linclass.augment.default_augment`); the validation images are used as they are.
     Returns ``(pipeline, X_train, y_train, X_val, y_val, val_idx)``; without a validation
     split (``val_size`` 0) ``X_val`` and ``val_idx`` are ``None`` and ``y_val`` is empty.
     """
@@ -92,7 +99,10 @@ def split_features(dataset, features, val_size, seed):
         train_idx, val_idx = train_val_split(dataset.labels, n_val, seed=seed)
     else:
         train_idx, val_idx = slice(None), None
-    train_images, y_train = dataset.images[train_idx], dataset.labels[train_idx]
+    if augment is None:
+        augment = default_augment(features, dataset.image_shape)
+    train_images, y_train = augment_images(dataset.images[train_idx], dataset.labels[train_idx],
+                                           augment)
     val_images, y_val = ((dataset.images[val_idx], dataset.labels[val_idx]) if n_val
                          else (dataset.images[:0], dataset.labels[:0]))
 
@@ -137,15 +147,21 @@ def _fit(clf, X, y, validation_data, epochs, *, parallel=None, show=True):
                        parallel=parallel)
 
 
-def fit_image_classifier(dataset, config, features, val_size, seed):
+def fit_image_classifier(dataset, config, features, val_size, seed, augment=None,
+                         min_steps=False):
     """Features and classifier fitted on a stratified split of ``dataset``.
 
-    Returns ``(model, scores, val_idx)``: ``scores`` holds ``train_accuracy``,
-    ``val_accuracy`` (``None`` without a validation split), ``n_train`` and ``n_val``;
+    ``augment`` enlarges the training images (see :func:`split_features`); ``min_steps``
+    grows the epochs of a small training set (:func:`linclass.config.min_steps_config`;
+    ``clf.epochs`` tells the epochs used). Returns ``(model, scores, val_idx)``: ``scores``
+    holds ``train_accuracy``, ``val_accuracy`` (``None`` without a validation split),
+    ``n_train`` (training rows, augmented copies included) and ``n_val``;
     ``val_idx`` indexes the validation images in ``dataset`` (``None`` without a split).
     """
     pipeline, X_train, y_train, X_val, y_val, val_idx = split_features(
-        dataset, features, val_size, seed)
+        dataset, features, val_size, seed, augment)
+    if min_steps:
+        config = min_steps_config(config, len(y_train))
     clf = LinearClassifier.from_config(config)
     _fit(clf, X_train, y_train, (X_val, y_val) if X_val is not None else None, config.epochs)
     model = ImageClassifier(pipeline, clf, dataset.class_names, dataset.image_shape)
@@ -215,12 +231,15 @@ def _run(args, group=None):
         raise ValueError("--distributed needs --data DIR with X.npy and y.npy (a feature "
                          f"matrix), got {args.data!r}")
     dataset = load_from_args(args)
+    augment = args.augment or default_augment(args.features, dataset.image_shape)
     model, scores, val_idx = fit_image_classifier(dataset, config, args.features,
-                                                  args.val_size, args.seed)
+                                                  args.val_size, args.seed, augment,
+                                                  min_steps=args.epochs is None)
     clf = model.classifier
+    config = replace(config, epochs=clf.epochs)
     result = {**scores, "epochs": clf.n_iter_, "best_epoch": clf.history_["best_epoch"] + 1,
-              "features": args.features, "loss": config.loss, "data": dataset.source,
-              "settings": config.to_dict()}
+              "features": args.features, "augment": augment, "loss": config.loss,
+              "data": dataset.source, "settings": config.to_dict()}
     out = save(model, Path(args.out), info={k: v for k, v in result.items()
                                             if k != "settings"})
     if args.report:
