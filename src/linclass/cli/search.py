@@ -25,7 +25,12 @@ from linclass._validation import fail
 from linclass.classifier import LinearClassifier
 from linclass.cli._common import emit, positive_int, progress
 from linclass.cli._data import add_data_arguments, load_from_args
-from linclass.cli.train import add_training_arguments, config_from_args, split_features
+from linclass.cli.train import (
+    add_training_arguments,
+    config_from_args,
+    extractor_params_from_args,
+    split_features,
+)
 from linclass.config import replace
 from linclass.errors import DivergenceError
 from linclass.image_classifier import ImageClassifier
@@ -186,7 +191,8 @@ def run(args):
 
     dataset = load_from_args(args)
     pipeline, X_train, y_train, X_val, y_val, _ = split_features(
-        dataset, args.features, args.val_size, args.seed)
+        dataset, args.features, args.val_size, args.seed,
+        extractor_params=extractor_params_from_args(args))
     pairs = sample_trials(ranges["lr"], ranges["reg_strength"], args.trials, args.grid,
                           np.random.default_rng(args.seed))
     configs = [replace(base, lr=lr, reg_strength=reg) for lr, reg in pairs]

@@ -12,6 +12,7 @@ from linclass.cli._common import emit, nonnegative_float, positive_float, positi
 from linclass.cli._data import add_data_arguments, load_from_args
 from linclass.config import default_config, min_steps_config, replace
 from linclass.data import default_val_size, is_feature_source, load_features, train_val_split
+from linclass.features.kmeans import CENTROIDS
 from linclass.image_classifier import ImageClassifier
 from linclass.losses import LOSSES
 from linclass.model_file import save
@@ -43,7 +44,40 @@ def add_training_arguments(parser):
     group.add_argument("--patience", type=positive_int, metavar="N",
                        help="stop after N epochs without a better validation accuracy "
                             "(default: run every epoch, keep the best)")
+    kmeans = parser.add_argument_group("k-means features (--features kmeans)")
+    for flag, param, kind, text in _KMEANS_FLAGS:
+        kmeans.add_argument(flag, dest=f"kmeans_{param}", type=kind, metavar="N", help=text)
+    kmeans.add_argument("--kmeans-init", dest="kmeans_centroids", choices=list(CENTROIDS),
+                        help="codebook: learned by k-means, random patches or random "
+                             "directions (default: kmeans)")
     return group
+
+
+#: ``(flag, KMeansFeatures parameter, type, help)`` of the numeric k-means flags.
+_KMEANS_FLAGS = (
+    ("--kmeans-centroids", "n_centroids", positive_int, "codebook size K (default: 1600)"),
+    ("--kmeans-field", "receptive_field", positive_int, "patch side in pixels (default: 6)"),
+    ("--kmeans-stride", "stride", positive_int, "step between encoded patches (default: 1)"),
+    ("--kmeans-patches", "n_patches", positive_int,
+     "random training patches for whitening and k-means (default: 200000)"),
+    ("--kmeans-iterations", "max_iter", positive_int, "Lloyd iterations (default: 10)"),
+)
+
+
+def extractor_params_from_args(args):
+    """``{"kmeans": {...}}`` of the k-means flags that are set (``{}`` when none is).
+
+    A k-means flag with a feature set that has no k-means extractor is an error.
+    """
+    names = [param for _, param, _, _ in _KMEANS_FLAGS] + ["centroids"]
+    kmeans = {name: getattr(args, f"kmeans_{name}") for name in names
+              if getattr(args, f"kmeans_{name}", None) is not None}
+    if not kmeans:
+        return {}
+    if "kmeans" not in [name.strip() for name in args.features.split("+")]:
+        raise ValueError(f"--kmeans-* flags need --features with 'kmeans', got "
+                         f"{args.features!r}")
+    return {"kmeans": kmeans}
 
 
 def config_from_args(args):
@@ -84,11 +118,13 @@ def add_parser(subparsers, parent):
     return p
 
 
-def split_features(dataset, features, val_size, seed, augment=None):
+def split_features(dataset, features, val_size, seed, augment=None, extractor_params=None):
     """A stratified split of ``dataset`` and the feature pipeline fitted on its training part.
 
     The training images are first enlarged by ``augment`` (:mod:`linclass.augment`; ``None``:
     :func:`~linclass.augment.default_augment`); the validation images are used as they are.
+    ``extractor_params`` maps an extractor name to its settings
+    (:meth:`~linclass.features.FeaturePipeline.from_spec`).
     Returns ``(pipeline, X_train, y_train, X_val, y_val, val_idx)``; without a validation
     split (``val_size`` 0) ``X_val`` and ``val_idx`` are ``None`` and ``y_val`` is empty.
     """
@@ -106,7 +142,7 @@ def split_features(dataset, features, val_size, seed, augment=None):
     val_images, y_val = ((dataset.images[val_idx], dataset.labels[val_idx]) if n_val
                          else (dataset.images[:0], dataset.labels[:0]))
 
-    pipeline = FeaturePipeline.from_spec(features)
+    pipeline = FeaturePipeline.from_spec(features, **(extractor_params or {}))
     with _Bar("features (train)") as bar:
         X_train = pipeline.fit_transform(train_images, rng=seed, progress=bar.update)
     with _Bar("features (validation)") as bar:
@@ -148,10 +184,11 @@ def _fit(clf, X, y, validation_data, epochs, *, parallel=None, show=True):
 
 
 def fit_image_classifier(dataset, config, features, val_size, seed, augment=None,
-                         min_steps=False):
+                         min_steps=False, extractor_params=None):
     """Features and classifier fitted on a stratified split of ``dataset``.
 
-    ``augment`` enlarges the training images (see :func:`split_features`); ``min_steps``
+    ``augment`` enlarges the training images and ``extractor_params`` sets the extractors
+    (see :func:`split_features`); ``min_steps``
     grows the epochs of a small training set (:func:`linclass.config.min_steps_config`;
     ``clf.epochs`` tells the epochs used). Returns ``(model, scores, val_idx)``: ``scores``
     holds ``train_accuracy``, ``val_accuracy`` (``None`` without a validation split),
@@ -159,7 +196,7 @@ def fit_image_classifier(dataset, config, features, val_size, seed, augment=None
     ``val_idx`` indexes the validation images in ``dataset`` (``None`` without a split).
     """
     pipeline, X_train, y_train, X_val, y_val, val_idx = split_features(
-        dataset, features, val_size, seed, augment)
+        dataset, features, val_size, seed, augment, extractor_params)
     if min_steps:
         config = min_steps_config(config, len(y_train))
     clf = LinearClassifier.from_config(config)
@@ -230,11 +267,13 @@ def _run(args, group=None):
     if group is not None:
         raise ValueError("--distributed needs --data DIR with X.npy and y.npy (a feature "
                          f"matrix), got {args.data!r}")
+    extractor_params = extractor_params_from_args(args)
     dataset = load_from_args(args)
     augment = args.augment or default_augment(args.features, dataset.image_shape)
     model, scores, val_idx = fit_image_classifier(dataset, config, args.features,
                                                   args.val_size, args.seed, augment,
-                                                  min_steps=args.epochs is None)
+                                                  min_steps=args.epochs is None,
+                                                  extractor_params=extractor_params)
     clf = model.classifier
     config = replace(config, epochs=clf.epochs)
     result = {**scores, "epochs": clf.n_iter_, "best_epoch": clf.history_["best_epoch"] + 1,
