@@ -15,7 +15,7 @@ applies it when ``--epochs`` is not given; on CIFAR-10 it changes nothing).
 
 >>> config = default_config("raw", "softmax")
 >>> config.loss, config.optimizer
-('softmax', 'adam')
+('softmax', 'sgd')
 >>> replace(config, lr=1e-3).lr
 0.001
 """
