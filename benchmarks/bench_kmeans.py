@@ -112,9 +112,11 @@ def earlier_end_to_end():
     if start is None:
         return []
     section = list(itertools.takewhile(
-        lambda line: not line.startswith(("## ", "- machine:")), lines[start + 1:]))
+        lambda line: not line.startswith(("## ", "- machine:", "(Kept from")), lines[start + 1:]))
+    while section and not section[-1]:
+        section.pop()
     return [lines[start], *section,
-            "(Kept from an earlier run; the footer below describes the latest run.)", ""]
+            "", "(Kept from an earlier run; the footer below describes the latest run.)", ""]
 
 
 def write(lines, load_avg):
