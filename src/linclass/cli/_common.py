@@ -25,37 +25,30 @@ def fail_line(error):
             "(rerun with --debug for the traceback and report it)")
 
 
-def positive_float(text):
-    """argparse type: a finite float > 0 (a bad value is a usage error, exit 2)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
+def _number(parse, kind, lowest, allow_lowest):
+    """An argparse type: ``parse(text)`` finite and above ``lowest`` (or equal, if allowed).
+
+    A bad value raises ``ArgumentTypeError``, which argparse turns into a usage error (exit 2).
+    """
+    bound = f"{'>=' if allow_lowest else '>'} {lowest}"
+
+    def check(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}") from None
+        ok = value >= lowest if allow_lowest else value > lowest
+        if not ok or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"must be {kind} {bound}, got {text!r}")
+        return value
+
+    return check
 
 
-def nonnegative_float(text):
-    """argparse type: a finite float >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
-    return value
-
-
-def positive_int(text):
-    """argparse type: an integer > 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be an integer > 0, got {text!r}")
-    return value
+#: argparse types: a finite float > 0, a finite float >= 0, an integer > 0.
+positive_float = _number(float, "a finite number", 0, allow_lowest=False)
+nonnegative_float = _number(float, "a finite number", 0, allow_lowest=True)
+positive_int = _number(int, "an integer", 0, allow_lowest=False)
 
 
 def emit(args, result, text):
