@@ -13,7 +13,7 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
 install-test: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,torch,bench]'
+	$(BIN)/pip install -q -e '.[test,torch]'
 
 run: install
 	$(BIN)/linclass train --out model.npz
