@@ -99,21 +99,23 @@ def _raw_and_smoothed(ax, values, window, color, label):
             label=f"{label} (mean of {min(window, len(values))})")
 
 
-def _plot_total(ax, history, window):
-    _raw_and_smoothed(ax, history["loss"], window, COLORS[0], "total loss")
-    ax.set_title("Loss per iteration (data + regularization)")
-    ax.set_xlabel("iteration (mini-batch update)")
-    ax.set_ylabel("loss (mean over the mini-batch)")
-    ax.legend()
+def _loss_panel(title, curves):
+    """A panel of per-iteration losses, each raw and smoothed: ``curves`` = (key, colour, label)."""
+    def panel(ax, history, window):
+        for key, color, label in curves:
+            _raw_and_smoothed(ax, history[key], window, color, label)
+        ax.set_title(title)
+        ax.set_xlabel("iteration (mini-batch update)")
+        ax.set_ylabel("loss (mean over the mini-batch)")
+        ax.legend()
+    return panel
 
 
-def _plot_parts(ax, history, window):
-    _raw_and_smoothed(ax, history["data_loss"], window, COLORS[1], "data loss")
-    _raw_and_smoothed(ax, history["reg_loss"], window, COLORS[2], "regularization loss")
-    ax.set_title("Data loss and regularization loss")
-    ax.set_xlabel("iteration (mini-batch update)")
-    ax.set_ylabel("loss (mean over the mini-batch)")
-    ax.legend()
+_plot_total = _loss_panel("Loss per iteration (data + regularization)",
+                          [("loss", COLORS[0], "total loss")])
+_plot_parts = _loss_panel("Data loss and regularization loss",
+                          [("data_loss", COLORS[1], "data loss"),
+                           ("reg_loss", COLORS[2], "regularization loss")])
 
 
 def _plot_accuracy(ax, history, window):
