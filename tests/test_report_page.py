@@ -10,8 +10,10 @@ from PIL import Image
 import linclass as lc
 from linclass import report
 from linclass.features import FeaturePipeline
+from linclass.report._style import save_png
+from linclass.report.page import PATTERNS_TITLE
 
-EXPECTED_RAW = ["templates.png", "learning_curves.png", "confusion.png",
+EXPECTED_RAW = ["templates.png", "patterns.png", "learning_curves.png", "confusion.png",
                 "per_class_accuracy.png", "misclassified.png", "confident_mistakes.png",
                 "landscape_1d.png", "landscape_2d.png"]
 
@@ -76,11 +78,31 @@ def test_templates_on_the_page_are_the_weights_on_pixels(digits, raw_report, tmp
     fig = report.plot_templates(pixel_weights, digits.image_shape, digits.class_names)
     with Image.open(index.parent / "templates.png") as png:
         page = np.asarray(png.convert("RGB"))
-    from linclass.report._style import save_png
-
     save_png(fig, tmp_path / "expected.png")
     with Image.open(tmp_path / "expected.png") as png:
         np.testing.assert_array_equal(page, np.asarray(png.convert("RGB")))
+
+
+def test_patterns_on_the_page_are_the_pixel_score_covariance(digits, raw_report, tmp_path):
+    """patterns.png draws Cov(x, s_k) over the report's images; the caption names the L2."""
+    model, index, _ = raw_report
+    scores = model.classifier.scores(model.features(digits.images))
+    patterns = report.class_patterns(digits.images, scores)
+    # the scores are affine in the pixels, so the pattern is the pixels' covariance times W
+    pixel_weights = model.classifier.coef_ / model.pipeline.scaler_.scale_[:, None]
+    covariance = np.cov(digits.images.reshape(len(digits.images), -1).T, bias=True)
+    np.testing.assert_allclose(patterns, covariance @ pixel_weights, rtol=1e-4,
+                               atol=1e-6 * np.abs(patterns).max())
+    fig = report.plot_templates(patterns, digits.image_shape, digits.class_names,
+                                title=PATTERNS_TITLE)
+    save_png(fig, tmp_path / "expected.png")
+    page, expected = (np.asarray(Image.open(path).convert("RGB"))
+                      for path in (index.parent / "patterns.png", tmp_path / "expected.png"))
+    np.testing.assert_array_equal(page, expected)
+    text = index.read_text(encoding="utf-8")
+    strength = model.classifier.reg_strength
+    assert f"Regularization: l2, strength {strength:g}." in text
+    assert "of the weights' squared norm" not in text  # gray digits: no colour contrast
 
 
 def test_report_of_a_feature_model_with_search(cifar_archive, tmp_path):

@@ -42,6 +42,8 @@ def test_template_image_of_known_W_is_W_rescaled(shape):
     W = rng.standard_normal((int(np.prod(shape)), 4))
     fig = report.plot_templates(W, shape, ["a", "b", "c", "d"], ncols=3)
     assert isinstance(fig, Figure)
+    assert fig.get_suptitle().startswith("Class templates: learned weights")
+    assert report.plot_templates(W, shape, list("abcd"), title="T").get_suptitle() == "T"
     assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c", "d"]
     for k, ax in enumerate(fig.axes):
         (image,) = ax.images
@@ -67,6 +69,49 @@ def test_templates_reject_a_W_that_is_not_raw_pixels():
         report.plot_templates(np.zeros((50, 3)), (4, 4, 3), ["a", "b", "c"])
     with pytest.raises(ValueError, match="class_names must be 3 names"):
         report.plot_templates(np.ones((48, 3)), (4, 4, 3), ["a", "b"])
+
+
+@pytest.mark.parametrize("block_rows", [7, 4096])
+def test_class_patterns_are_covariance_times_weights(monkeypatch, block_rows):
+    """For scores s = x W + b the pattern is Sigma W (numpy's covariance), in any block size."""
+    from linclass.report import templates
+
+    monkeypatch.setattr(templates, "BLOCK_ROWS", block_rows)
+    rng = np.random.default_rng(4)
+    images = rng.integers(0, 256, size=(50, 4, 3, 3)).astype(np.uint8)
+    W, b = rng.standard_normal((36, 5)), rng.standard_normal(5)
+    X = images.reshape(50, -1).astype(np.float64)
+    patterns = report.class_patterns(images, X @ W + b)
+    np.testing.assert_allclose(patterns, np.cov(X.T, bias=True) @ W, rtol=1e-10)
+    with pytest.raises(ValueError, match="scores must be an array \\(N, C\\)"):
+        report.class_patterns(images, np.zeros((49, 5)))
+
+
+def test_class_pattern_of_a_class_mean_score_is_the_class_mean_difference():
+    """A score that is 1 on class k, 0 elsewhere: Cov = p_k (1 - p_k) (mean_k - mean_rest)."""
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 256, size=(40, 2, 2, 3))
+    is_k = np.arange(40) < 10
+    pattern = report.class_patterns(images, is_k[:, None].astype(float))[:, 0]
+    flat = images.reshape(40, -1).astype(np.float64)
+    expected = 0.25 * 0.75 * (flat[is_k].mean(axis=0) - flat[~is_k].mean(axis=0))
+    np.testing.assert_allclose(pattern, expected, rtol=1e-12)
+
+
+def test_colour_contrast_share():
+    rng = np.random.default_rng(6)
+    gray = np.repeat(rng.standard_normal((16, 1, 4)), 3, axis=1).reshape(48, 4)
+    assert report.colour_contrast_share(gray, (4, 4, 3)) == pytest.approx(0.0, abs=1e-15)
+    contrast = rng.standard_normal((16, 3, 4))
+    contrast -= contrast.mean(axis=1, keepdims=True)
+    assert report.colour_contrast_share(contrast.reshape(48, 4), (4, 4, 3)) == pytest.approx(1.0)
+    # isotropic weights: two of the three channel directions are contrast
+    share = report.colour_contrast_share(rng.standard_normal((3 * 100_000, 2)), (1000, 100, 3))
+    assert share == pytest.approx(2 / 3, abs=0.005)
+    assert report.colour_contrast_share(gray + contrast.reshape(48, 4), (4, 4, 3)) == (
+        pytest.approx(np.sum(contrast ** 2) / (np.sum(gray ** 2) + np.sum(contrast ** 2))))
+    with pytest.raises(ValueError, match="colour \\(H, W, 3\\) weights"):
+        report.colour_contrast_share(np.ones((16, 4)), (4, 4))
 
 
 def test_feature_weights_heat_map_per_block():

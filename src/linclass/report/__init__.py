@@ -28,6 +28,8 @@ from linclass.report.misclassified import (
 from linclass.report.page import report_files, write_report
 from linclass.report.search import plot_search, search_columns
 from linclass.report.templates import (
+    class_patterns,
+    colour_contrast_share,
     feature_blocks,
     plot_feature_weights,
     plot_templates,
@@ -36,6 +38,8 @@ from linclass.report.templates import (
 
 __all__ = [
     "Mistakes",
+    "class_patterns",
+    "colour_contrast_share",
     "confusion_matrix",
     "feature_blocks",
     "find_mistakes",
