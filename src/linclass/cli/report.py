@@ -11,11 +11,12 @@ def add_parser(subparsers, parent):
     p = subparsers.add_parser(
         "report", parents=[parent],
         help="write a model's figures (PNG) and an index.html",
-        description="Draw a trained model's figures on labelled images: class templates or "
-                    "feature weights, learning curves, confusion matrix, per-class accuracy, "
-                    "misclassified images, 1-D and 2-D loss-landscape slices (and the search "
-                    "scatter with --search). Writes PNGs and index.html into --out; the page "
-                    "fetches nothing from the internet.")
+        description="Draw a trained model's figures on labelled images: class templates and "
+                    "patterns (raw pixels) or feature weights, learning curves, confusion "
+                    "matrix, per-class accuracy, misclassified images, 1-D and 2-D "
+                    "loss-landscape slices (and the search scatter with --search). Writes "
+                    "PNGs and index.html into --out; the page fetches nothing from the "
+                    "internet.")
     p.add_argument("--model", required=True, metavar="MODEL",
                    help="model file written by 'linclass train' (.npz)")
     p.add_argument("--out", required=True, metavar="DIR",

@@ -45,8 +45,9 @@ def write_report(model, dataset, out_dir, *, history=None, search_results=None, 
                  progress=None):
     """Write the figures of ``model`` on ``dataset`` as PNGs and ``index.html`` into ``out_dir``.
 
-    Figures (file names): ``templates.png`` (class templates, when the features include raw
-    pixels), ``feature_weights.png`` (weights per feature block, for other features),
+    Figures (file names): ``templates.png`` (class templates) and ``patterns.png`` (class
+    patterns, :func:`~linclass.report.class_patterns`), when the features include raw
+    pixels, ``feature_weights.png`` (weights per feature block, for other features),
     ``learning_curves.png`` (when a history is given or stored on the model),
     ``confusion.png``, ``per_class_accuracy.png``, ``misclassified.png`` (per predicted
     class), ``confident_mistakes.png``, ``landscape_1d.png`` and ``landscape_2d.png`` (one
@@ -129,9 +130,10 @@ def _plan(parts, dataset, labels, features, scores, confusion, history, search_r
                                                 parts.image_shape, names, title=PATTERNS_TITLE),
                          "Class patterns: what each score responds to in the images",
                          "The covariance of each pixel with the class score over these "
-                         f"{len(labels)} images, Cov(x, s_k) (= Sigma w_k, the pixels' "
-                         "covariance times the template), rescaled to [0, 1] per class as "
-                         "the templates: where images of high score differ from the rest."))
+                         f"{len(labels):,} images, Cov(x, s_k) (for raw pixels alone "
+                         "Sigma w_k, the pixels' covariance times the template), rescaled to "
+                         "[0, 1] per class as the templates: where images of high score "
+                         "differ from the rest."))
     if [block for block, _ in parts.blocks] != ["raw"]:
         sizes = [(block, rows.stop - rows.start) for block, rows in parts.blocks]
         plan.append(("feature_weights.png",
