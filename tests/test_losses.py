@@ -1,4 +1,4 @@
-"""The five data losses: the lecture's golden values, naive == vectorized, properties, oracles.
+"""The six data losses: the lecture's golden values, naive == vectorized, properties, oracles.
 
 Losses act on scores ``(N, C)`` and labels ``(N,)`` and return ``(mean loss, dscores)``.
 """
@@ -18,6 +18,8 @@ from linclass.losses import LOSSES, reference
 HINGE_LOSSES = ["svm", "squared_hinge", "crammer_singer", "one_vs_all"]
 #: The losses whose "every margin exceeds Delta" means zero loss (one-vs-all asks for more).
 MARGIN_LOSSES = ["svm", "squared_hinge", "crammer_singer"]
+#: The losses that take ``margin`` (least squares: the target magnitude).
+MARGIN_TAKING = [*HINGE_LOSSES, "least_squares"]
 
 # The lecture's three images (cat, car, frog) scored against (cat, car, frog), labels 0, 1, 2.
 LECTURE_SCORES = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
@@ -76,6 +78,28 @@ def test_lecture_gradient_by_hand():
     np.testing.assert_array_equal(dscores, [[-1.0, 1.0, 0.0]])
 
 
+@pytest.mark.parametrize(("row", "expected"), [(0, 21.27), (1, 14.75), (2, 19.65)])
+def test_least_squares_lecture_images(row, expected):
+    # cat: targets (1, -1, -1), residuals (2.2, 6.1, -0.7), (4.84 + 37.21 + 0.49) / 2 = 21.27
+    # car: targets (-1, 1, -1), residuals (2.3, 3.9, 3.0), (5.29 + 15.21 + 9) / 2 = 14.75
+    # frog: targets (-1, -1, 1), residuals (3.2, 3.5, -4.1), (10.24 + 12.25 + 16.81) / 2 = 19.65
+    loss, dscores = lc.losses.least_squares(LECTURE_SCORES[row:row + 1],
+                                            LECTURE_LABELS[row:row + 1])
+    assert loss == pytest.approx(expected, abs=1e-12)
+    if row == 0:  # one row, N = 1: the residuals themselves
+        np.testing.assert_allclose(dscores, [[2.2, 6.1, -0.7]], atol=1e-12)
+
+
+def test_least_squares_lecture_mean_and_margin_scales_the_targets():
+    loss, _ = lc.losses.least_squares(LECTURE_SCORES, LECTURE_LABELS)
+    assert loss == pytest.approx((21.27 + 14.75 + 19.65) / 3, abs=1e-12)
+    # targets +-2: scores 2 s have exactly 4 times the loss of s against +-1
+    loss2, dscores2 = lc.losses.least_squares(2 * LECTURE_SCORES, LECTURE_LABELS, margin=2.0)
+    assert loss2 == pytest.approx(4 * loss, rel=1e-12)
+    targets = np.where(np.eye(3, dtype=bool)[LECTURE_LABELS], 1.0, -1.0)
+    assert lc.losses.least_squares(targets, LECTURE_LABELS)[0] == 0.0
+
+
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_every_loss_on_the_lecture_scores_matches_reference(name):
     got, expected = call(name, LECTURE_SCORES, LECTURE_LABELS), call(
@@ -126,7 +150,10 @@ def test_vectorized_equals_naive_with_ties_and_hinges_at_zero(name):
 def test_dscores_is_the_gradient_of_the_loss(name):
     scores, y = random_problem(3, n=8, c=4, scale=1.0)
     loss, dscores = call(name, scores, y)
-    result = check(lambda s: call(name, s, y)[0], scores, dscores)
+    # least squares is quadratic: the central difference is exact but for round-off
+    # (eps |L| / h), so a larger step only lowers the noise; the others keep h off their kinks
+    h = 1e-3 if name == "least_squares" else 1e-5
+    result = check(lambda s: call(name, s, y)[0], scores, dscores, h)
     assert result.max_relative_error < 1e-7, result
 
 
@@ -223,6 +250,16 @@ def test_softmax_against_sklearn_log_loss():
     loss, _ = lc.losses.softmax(scores, y)
     probs = lc.losses.softmax_probabilities(scores)
     assert loss == pytest.approx(log_loss(y, probs, labels=np.arange(10)), rel=1e-10)
+
+
+def test_least_squares_against_sklearn_mean_squared_error():
+    from sklearn.metrics import mean_squared_error
+
+    scores, y = random_problem(13, n=100, c=7)
+    targets = np.where(np.arange(7) == y[:, None], 1.0, -1.0)  # (N, C), +-1
+    loss, _ = lc.losses.least_squares(scores, y)
+    # mean over N * C entries -> 1/N sum_i 1/2 sum_j: times C / 2
+    assert loss == pytest.approx(mean_squared_error(targets, scores) * 7 / 2, rel=1e-12)
 
 
 def test_crammer_singer_against_sklearn_multiclass_hinge_loss():
@@ -364,15 +401,16 @@ def test_softmax_probabilities_needs_2d():
         lc.losses.softmax_probabilities(np.array([1.0, 2.0, 3.0]))
 
 
-@pytest.mark.parametrize("name", HINGE_LOSSES)
+@pytest.mark.parametrize("name", MARGIN_TAKING)
 @pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
 def test_bad_margin(name, bad):
     with pytest.raises(ValueError, match=r"^margin must be a finite number > 0, got"):
         call(name, LECTURE_SCORES, LECTURE_LABELS, margin=bad)
 
 
-def test_registry_lists_the_five_losses():
-    assert set(LOSSES) == {"svm", "squared_hinge", "crammer_singer", "one_vs_all", "softmax"}
+def test_registry_lists_the_six_losses():
+    assert set(LOSSES) == {"svm", "squared_hinge", "crammer_singer", "one_vs_all", "softmax",
+                           "least_squares"}
     for name, fn in LOSSES.items():
         assert fn is getattr(lc.losses, name)
         assert callable(getattr(reference, name))

@@ -113,6 +113,7 @@ class TestBadInput:
         W, b, X, y = problem()
         with pytest.raises(ValueError, match=r"^loss must be one of 'svm', 'squared_hinge', "
                                              r"'crammer_singer', 'one_vs_all', 'softmax', "
+                                             r"'least_squares', "
                                              r"got 'hinge'"):
             lc.linear_loss(W, b, X, y, loss="hinge")
 

@@ -32,12 +32,14 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    loss : {'svm', 'squared_hinge', 'crammer_singer', 'one_vs_all', 'softmax'}
+    loss : {'svm', 'squared_hinge', 'crammer_singer', 'one_vs_all', 'softmax',
+        'least_squares'}
     reg : {'l2', 'l1', 'elastic_net', 'none'}
     reg_strength : float >= 0
         :math:`\\lambda`; L2 is CS231n's :math:`\\lambda \\sum W^2`.
     margin : float > 0
-        The SVM margin :math:`\\Delta` (ignored by softmax).
+        The SVM margin :math:`\\Delta` (ignored by softmax; least squares: the target
+        magnitude).
     l1_ratio : float in [0, 1]
         The elastic net's share of L1.
     optimizer : {'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'}

@@ -97,7 +97,8 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     b : ndarray of shape (C,)
     X : ndarray of shape (N, D), may be memory-mapped
     y : ndarray of shape (N,), integer labels in [0, C)
-    loss : {'svm', 'squared_hinge', 'crammer_singer', 'one_vs_all', 'softmax'}
+    loss : {'svm', 'squared_hinge', 'crammer_singer', 'one_vs_all', 'softmax',
+        'least_squares'}
     reg : {'l2', 'l1', 'elastic_net', 'none'}
     reg_strength : float, lambda >= 0
     margin : float, the SVM margin Delta (ignored by softmax)

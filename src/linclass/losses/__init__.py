@@ -12,6 +12,7 @@ definitions; the tests hold the two to identical results.
 from linclass.losses import reference
 from linclass.losses._hinge import crammer_singer, one_vs_all, squared_hinge, svm
 from linclass.losses._softmax import softmax, softmax_probabilities
+from linclass.losses._squares import least_squares
 
 #: Loss names accepted by ``loss=`` everywhere (API, CLI, model files).
 LOSSES = {
@@ -20,11 +21,13 @@ LOSSES = {
     "crammer_singer": crammer_singer,
     "one_vs_all": one_vs_all,
     "softmax": softmax,
+    "least_squares": least_squares,
 }
 
 __all__ = [
     "LOSSES",
     "crammer_singer",
+    "least_squares",
     "one_vs_all",
     "reference",
     "softmax",

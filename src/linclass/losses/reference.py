@@ -97,3 +97,18 @@ def softmax(scores, y):
             p = math.exp(scores[i, j] - top) / total
             dscores[i, j] = p - (1 if j == y[i] else 0)
     return loss / n, dscores / n
+
+
+def least_squares(scores, y, margin=1.0):
+    """``L_i = 1/2 sum_j (s_j - t_j) ** 2`` with ``t_j = +margin`` for ``j = y_i``, else -margin."""
+    scores, y = check_scores_labels(scores, y)
+    n, c = scores.shape
+    loss = 0.0
+    dscores = np.zeros_like(scores)
+    for i in range(n):
+        for j in range(c):
+            t = margin if j == y[i] else -margin
+            r = scores[i, j] - t
+            loss += 0.5 * r * r
+            dscores[i, j] = r
+    return loss / n, dscores / n

@@ -1,7 +1,7 @@
 // Data losses on class scores, the page's copy of linclass.losses (same names, same conventions).
 //
 // Every loss takes scores (N rows of C numbers), labels y (N integers in [0, C)) and the margin
-// Delta (ignored by softmax), and returns
+// Delta (ignored by softmax; least squares' target magnitude), and returns
 //   loss      the mean loss over the N rows,
 //   dscores   dL/dscores (N x C), the gradient of the *mean* (each row already divided by N),
 //   perPoint  L_i for every row (so loss = mean(perPoint)).
@@ -105,6 +105,22 @@ export function softmax(scores, y) {
   return { loss: mean(perPoint), dscores, perPoint };
 }
 
+// One-vs-all least squares (RLSC): L_i = 1/2 sum_j (s_ij - t_ij)^2, t = +Delta for y_i else -Delta.
+export function leastSquares(scores, y, margin = 1.0) {
+  const n = scores.length;
+  const c = n ? scores[0].length : 0;
+  const dscores = zeros(n, c);
+  const perPoint = new Array(n).fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < c; j++) {
+      const r = scores[i][j] - (j === y[i] ? margin : -margin);
+      perPoint[i] += 0.5 * r * r;
+      dscores[i][j] = r / n;
+    }
+  }
+  return { loss: mean(perPoint), dscores, perPoint };
+}
+
 function mean(values) {
   return values.length ? values.reduce((a, v) => a + v, 0) / values.length : 0;
 }
@@ -116,4 +132,5 @@ export const LOSSES = {
   crammer_singer: { fn: crammerSinger, label: "Crammer–Singer (structured) SVM" },
   one_vs_all: { fn: oneVsAll, label: "One-vs-all hinge" },
   softmax: { fn: softmax, label: "Softmax (cross-entropy)" },
+  least_squares: { fn: leastSquares, label: "One-vs-all least squares (ridge)" },
 };
