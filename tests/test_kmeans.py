@@ -85,6 +85,20 @@ def test_kmeans_matches_scikit_learn_lloyd_from_the_same_start():
     np.testing.assert_allclose(order(ours), order(peer.cluster_centers_), rtol=1e-9, atol=1e-9)
 
 
+def test_mirror_tied_kmeans_is_lloyd_on_the_mirror_closed_set():
+    """Lloyd on x and its mirror image from a mirror-closed start stays mirror-closed."""
+    x, _, _ = blobs(5, centers=4, dim=6)
+    flip = np.array([1, 0, 3, 2, 5, 4])
+    init = x[:5].copy()
+    ours, inertia = km.kmeans(x, init, max_iter=6, mirror=flip)
+    closed = np.concatenate([x, x[:, flip]])
+    peer = KMeans(10, init=km.mirror_closed(init, flip), n_init=1, max_iter=6, tol=0,
+                  algorithm="lloyd").fit(closed)
+    np.testing.assert_allclose(km.mirror_closed(ours, flip), peer.cluster_centers_,
+                               rtol=1e-9, atol=1e-9)
+    assert np.all(np.diff(inertia) <= 1e-9 * inertia[0])
+
+
 def test_kmeans_recovers_known_clusters():
     x, labels, means = blobs(4, centers=4)
     init = np.stack([x[np.flatnonzero(labels == c)[0]] for c in range(4)])
@@ -99,28 +113,49 @@ def test_kmeans_recovers_known_clusters():
 
 def test_patch_equal_to_a_centroid_gives_that_centroid_the_maximal_activation():
     images = smooth_images(40, size=6, seed=3)  # 6x6 images: one patch position each
-    base = KMeansFeatures(n_centroids=10, n_patches=2000, n_threads=1).fit(smooth_images(40),
-                                                                           rng=0)
+    base = KMeansFeatures(n_centroids=10, n_patches=2000, mirror=False, n_threads=1).fit(
+        smooth_images(40), rng=0)
     encoder = km._Encoder(base, images.shape[1:])
     whitened = encoder.patches(images)[:, :-2]  # (40, 108)
     extractor = KMeansFeatures.from_state(
         base.params() | {"n_centroids": 40},
         {"mean": base.mean_, "whitening": base.whitening_, "centroids": whitened})
-    features = extractor.transform(images)  # (40, 4 * 40); only the top-left quadrant is used
-    np.testing.assert_array_equal(features[:, 40:], 0)
-    np.testing.assert_array_equal(features[:, :40].argmax(axis=1), np.arange(40))
+    features = extractor.transform(images).reshape(40, 4, 40)  # the one position: 1/4 each
+    np.testing.assert_allclose(features, np.repeat(features[:, :1], 4, axis=1), rtol=1e-6)
+    np.testing.assert_array_equal(features[:, 0].argmax(axis=1), np.arange(40))
 
 
-@pytest.mark.parametrize(("stride", "block_images", "n_threads"), [(1, 3, 2), (2, 4, 1), (3, 7, 2)])
-def test_blocked_encoding_equals_the_reference(fitted, stride, block_images, n_threads):
+def test_mirror_features_are_flip_invariant_and_the_codebook_mirror_closed(fitted):
     base, images = fitted
+    flip = km.mirror_permutation(base.receptive_field, 3)
+    half = base.n_centroids // 2
+    np.testing.assert_array_equal(base.centroids_[half:], base.centroids_[:half, flip])
+    np.testing.assert_allclose(base.whitening_[flip][:, flip], base.whitening_, atol=1e-5)
+    np.testing.assert_allclose(base.mean_[flip], base.mean_, atol=1e-6)
+    features = base.transform(images)
+    assert features.shape == (len(images), 2 * base.n_centroids)
+    mirrored = base.transform(np.ascontiguousarray(images[:, :, ::-1]))
+    np.testing.assert_allclose(mirrored, features, rtol=1e-4, atol=1e-4 * features.max())
+    # without mirror, the flip changes the features (the invariance is not an accident)
+    plain = KMeansFeatures.from_state(base.params() | {"mirror": False}, base.arrays())
+    assert not np.allclose(plain.transform(images[:, :, ::-1]), plain.transform(images),
+                           atol=1e-2 * features.max())
+
+
+@pytest.mark.parametrize(("stride", "block_images", "n_threads", "mirror"),
+                         [(1, 3, 2, True), (2, 4, 1, False), (3, 7, 2, True), (1, 5, 1, False)])
+def test_blocked_encoding_equals_the_reference(fitted, stride, block_images, n_threads, mirror,
+                                               monkeypatch):
+    base, images = fitted
+    monkeypatch.setattr(km, "CHUNK_BYTES", 4 * base.n_centroids * 25)  # several row chunks
     extractor = KMeansFeatures.from_state(
-        base.params() | {"stride": stride, "block_images": block_images, "n_threads": n_threads},
+        base.params() | {"stride": stride, "block_images": block_images, "n_threads": n_threads,
+                         "mirror": mirror},
         base.arrays())
     ours = extractor.transform(images[:9])
     assert ours.dtype == np.float32
     expected = km.triangle_reference(images[:9], base.mean_, base.whitening_, base.centroids_,
-                                     base.receptive_field, stride)
+                                     base.receptive_field, stride, mirror=mirror)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-3 * np.abs(expected).max())
 
 
@@ -166,9 +201,9 @@ def test_registered_and_usable_in_a_pipeline():
     assert FEATURES["kmeans"] is KMeansFeatures
     images = smooth_images(20, seed=6)
     pipe = FeaturePipeline.from_spec("kmeans", cache=False,
-                                     kmeans={"n_centroids": 5, "n_patches": 500})
+                                     kmeans={"n_centroids": 6, "n_patches": 500})
     features = pipe.fit_transform(images, rng=0)
-    assert features.shape == (20, 20)
+    assert features.shape == (20, 12)
     params, arrays = pipe.to_state()
     again = FeaturePipeline.from_state(params, arrays, cache=False)
     np.testing.assert_array_equal(again.transform(images), pipe.transform(images))
@@ -180,6 +215,8 @@ def test_registered_and_usable_in_a_pipeline():
     ({"whitening_eps": -1.0}, "whitening_eps must be a finite number > 0, got -1.0"),
     ({"centroids": "sparse"}, "centroids must be one of 'kmeans', 'patches', 'random'"),
     ({"n_centroids": 50, "n_patches": 10}, "n_patches must be at least n_centroids (50), got 10"),
+    ({"n_centroids": 5}, "n_centroids must be even with mirror=True"),
+    ({"mirror": "yes"}, "mirror must be True or False"),
 ])
 def test_bad_parameters_are_one_line_errors(kwargs, message):
     with pytest.raises(ValueError) as info:

@@ -16,6 +16,10 @@ The pipeline of Coates, Lee & Ng (2011), stage by stage:
    ``z`` over the K centroids, summed over the four quadrants of the position grid:
    ``4 K`` features per image.
 
+With ``mirror=True`` (the default) the codebook is closed under left-right mirroring, so the
+features can be made flip-invariant at no cost (see :class:`KMeansFeatures`): training on them
+is training on the images and their mirror images, with ``2 K`` features per image.
+
 References
 ----------
 A. Coates, H. Lee, A. Y. Ng, "An Analysis of Single-Layer Networks in Unsupervised Feature
@@ -46,6 +50,9 @@ MEMORY_BUDGET = 8 << 30
 #: Patch rows per k-means distance block: the (rows, K) float32 block stays in cache.
 KMEANS_BLOCK_ROWS = 4096
 
+#: Bytes of triangle activations (positions x K float32) the encoding computes at a time.
+CHUNK_BYTES = 2 << 20
+
 
 def random_patches(images, receptive_field, n_patches, rng):
     """``n_patches`` random square patches, flattened: ``(n_patches, rf * rf * C)`` float32.
@@ -62,6 +69,18 @@ def random_patches(images, receptive_field, n_patches, rng):
                      rows[:, None, None] + offsets[None, :, None],
                      cols[:, None, None] + offsets[None, None, :]]  # (n, rf, rf, C)
     return patches.reshape(n_patches, rf * rf * channels).astype(np.float32)
+
+
+def mirror_permutation(receptive_field, channels):
+    """Indices ``p`` (D,) with ``patch[p]`` the left-right mirror image of a flattened patch.
+
+    Patches are flattened in (row, col, channel) order, as :func:`random_patches` does.
+
+    >>> mirror_permutation(2, 1).tolist()
+    [1, 0, 3, 2]
+    """
+    rf = receptive_field
+    return np.arange(rf * rf * channels).reshape(rf, rf, channels)[:, ::-1].ravel()
 
 
 def normalize_patches(patches, eps=10.0):
@@ -91,18 +110,26 @@ def fit_whitening(patches, eps=0.1):
     return mean.astype(np.float32), matrix.astype(np.float32)
 
 
-def kmeans(x, centroids, max_iter=10, rng=None, tol=0.0):
+def kmeans(x, centroids, max_iter=10, rng=None, tol=0.0, mirror=None):
     """Lloyd's k-means from initial ``centroids`` (K, D) on ``x`` (n, D).
 
     Each iteration assigns every row to its nearest centroid (one GEMM per block of rows,
     ``argmin_k ||c_k||^2 - 2 x.c_k``) and moves each centroid to the mean of its rows; a
     centroid left without rows is re-seeded at a random row of ``x``. Runs in ``x``'s dtype.
 
+    With ``mirror`` (a permutation ``p`` of the D columns, an involution) the codebook is
+    ``[C; C[:, p]]``: every centroid has its mirror image tied to it. This is k-means on the
+    mirror-closed set ``x`` and ``x[:, p]`` with the codebook kept closed under ``p``: a row
+    nearest to ``c_k[p]`` counts as ``x[p]`` for ``c_k``, whose update
+    ``c_k = (sum_{x -> c_k} x + sum_{x -> c_k[p]} x[p]) / (n_k + n_k')`` is the exact minimizer
+    over mirror-tied pairs (``p`` is an isometry), so the inertia still never increases.
+
     Returns
     -------
     centroids : (K, D) array
+        The free centroids ``C`` (without their mirror images when ``mirror`` is given).
     inertia : list of float
-        ``sum_i min_k ||x_i - c_k||^2`` at each assignment step (never increasing).
+        ``sum_i min_k ||x_i - c_k||^2`` (over the whole codebook) at each assignment step.
     """
     rng = np.random.default_rng(rng)
     x = np.asarray(x)
@@ -111,18 +138,27 @@ def kmeans(x, centroids, max_iter=10, rng=None, tol=0.0):
     x_sq = np.einsum("ij,ij->i", x, x)  # (n,)
     inertia = []
     for _ in range(max_iter):
-        labels, distance = _assign(x, x_sq, centroids)
+        codebook = centroids if mirror is None else mirror_closed(centroids, mirror)
+        labels, distance = _assign(x, x_sq, codebook)
         inertia.append(float(distance.sum(dtype=np.float64)))
         one_hot = scipy.sparse.csr_array(
-            (np.ones(n, dtype=x.dtype), (labels, np.arange(n))), shape=(k, n))
-        counts = np.bincount(labels, minlength=k)
-        sums = one_hot @ x  # (K, n) @ (n, D) -> (K, D)
+            (np.ones(n, dtype=x.dtype), (labels, np.arange(n))), shape=(len(codebook), n))
+        counts = np.bincount(labels, minlength=len(codebook))
+        sums = one_hot @ x  # (K', n) @ (n, D) -> (K', D)
+        if mirror is not None:  # fold the mirror halves onto their free centroids
+            counts = counts[:k] + counts[k:]
+            sums = sums[:k] + sums[k:][:, mirror]
         empty = counts == 0
         centroids = sums / np.maximum(counts, 1)[:, None].astype(x.dtype)
         centroids[empty] = x[rng.integers(0, n, empty.sum())]
         if len(inertia) > 1 and inertia[-2] - inertia[-1] <= tol * inertia[-2]:
             break
     return centroids, inertia
+
+
+def mirror_closed(centroids, mirror):
+    """The codebook ``[C; C[:, p]]`` (2K, D): each centroid, then the mirror images."""
+    return np.concatenate([centroids, centroids[:, mirror]])
 
 
 def _assign(x, x_sq, centroids):
@@ -140,18 +176,47 @@ def _assign(x, x_sq, centroids):
     return labels, distance
 
 
+def half_weights(length):
+    """Pooling weights ``(2, length)`` of the two halves of a line of ``length`` positions.
+
+    1 for the positions in a half; the middle position of an odd length counts 1/2 in each,
+    so mirroring the line swaps the two halves exactly.
+
+    >>> half_weights(3).tolist()
+    [[1.0, 0.5, 0.0], [0.0, 0.5, 1.0]]
+    """
+    weights = np.zeros((2, length), dtype=np.float32)
+    weights[0, :length // 2] = 1
+    weights[1, (length + 1) // 2:] = 1
+    if length % 2:
+        weights[:, length // 2] = 0.5
+    return weights
+
+
+def fold_mirror(pooled):
+    """Flip-invariant features from quadrant sums over a mirror-closed codebook.
+
+    ``pooled`` (n, 2, 2, 2m): quadrant (row half, column half) x centroid, the last m centroids
+    the mirror images of the first m. Returns ``(n, 4 m)``:
+    ``v[r, c, j] = a[r, c, j] + a[r, 1 - c, j + m]``, which a mirrored image leaves unchanged.
+    """
+    m = pooled.shape[-1] // 2
+    return (pooled[..., :m] + pooled[:, :, ::-1, m:]).reshape(len(pooled), 4 * m)
+
+
 def triangle_reference(images, mean, whitening, centroids, receptive_field, stride=1,
-                       norm_eps=10.0):
+                       norm_eps=10.0, mirror=False):
     """The encoding written plainly (a loop over images and positions, float64): the oracle.
 
-    Returns ``(N, 4 K)`` pooled features in the order of :meth:`KMeansFeatures.transform`.
+    Returns the pooled features in the order of :meth:`KMeansFeatures.transform`: ``(N, 4 K)``,
+    or ``(N, 2 K)`` folded by :func:`fold_mirror` when ``mirror`` (a mirror-closed codebook).
     """
     images = np.asarray(images, dtype=np.float64)
     rf = receptive_field
     n, height, width, _ = images.shape
     rows = range(0, height - rf + 1, stride)
     cols = range(0, width - rf + 1, stride)
-    half_r, half_c = (len(rows) + 1) // 2, (len(cols) + 1) // 2
+    row_weights, col_weights = half_weights(len(rows)), half_weights(len(cols))
     k = len(centroids)
     out = np.zeros((n, 2, 2, k))
     for i in range(n):
@@ -161,12 +226,13 @@ def triangle_reference(images, mean, whitening, centroids, receptive_field, stri
                 x = (x - x.mean()) / np.sqrt(x.var(ddof=1) + norm_eps)
                 x = (x - mean) @ whitening
                 z = np.sqrt(((x - centroids) ** 2).sum(axis=1))
-                out[i, int(a >= half_r), int(b >= half_c)] += np.maximum(0, z.mean() - z)
-    return out.reshape(n, 4 * k)
+                quadrant = row_weights[:, a, None, None] * col_weights[None, :, b, None]
+                out[i] += quadrant * np.maximum(0, z.mean() - z)
+    return fold_mirror(out) if mirror else out.reshape(n, 4 * k)
 
 
 class KMeansFeatures(Extractor):
-    """Single-layer k-means features (Coates, Lee & Ng 2011): ``4 K`` floats per image.
+    """Single-layer k-means features (Coates, Lee & Ng 2011): ``4 K`` (``2 K`` mirrored) per image.
 
     Parameters
     ----------
@@ -186,6 +252,15 @@ class KMeansFeatures(Extractor):
         Learned by k-means; random whitened patches; or random unit-norm Gaussian directions.
     max_iter : int
         Lloyd iterations (stopped early once the inertia stops decreasing).
+    mirror : bool
+        Flip-invariant features (K even). The whitening is fitted on the patches and their
+        mirror images, and the codebook is K/2 centroids plus their mirror images (k-means with
+        mirror-tied centroids, :func:`kmeans`), so a mirrored image's activations are the
+        image's with quadrants and centroid pairs swapped; :func:`fold_mirror` sums each
+        feature with its swapped partner: ``2 K`` features, equal for an image and its mirror.
+        For a linear classifier with a unique optimum this is exactly training on the images
+        and their mirror images (that objective is unchanged by the swap, so its minimizer
+        is symmetric) without encoding the mirror images, with half the features.
     block_images : int
         Images per encoding block (bounds the temporaries: about ``block * positions * 4 D``
         bytes plus ``n_threads * positions / 2 * K * 4`` bytes).
@@ -200,8 +275,10 @@ class KMeansFeatures(Extractor):
 
     Notes
     -----
-    Departures from the authors' code: float32 instead of double; the k-means initial
-    centroids are random whitened patches (theirs: Gaussian noise with scale 0.1) and empty
+    Departures from the authors' code: the mirror-symmetric codebook and folded features
+    (``mirror=True``; ``mirror=False`` is their encoding); an odd grid's middle row and column
+    count half in each quadrant (theirs: in the first); float32 instead of double; the k-means
+    initial centroids are random whitened patches (theirs: Gaussian noise with scale 0.1) and empty
     clusters are re-seeded at random patches (theirs: set to zero); the default budget
     (``n_patches``, ``max_iter``) is smaller than their 400,000 patches and 50 iterations
     to fit the two-core time target; the mean over ``z`` is computed with the distances of
@@ -213,16 +290,18 @@ class KMeansFeatures(Extractor):
     >>> images = np.random.default_rng(0).integers(0, 256, (30, 16, 16, 3), dtype=np.uint8)
     >>> feats = KMeansFeatures(n_centroids=8, n_patches=500, n_threads=1).fit(images, rng=0)
     >>> feats.transform(images).shape
-    (30, 32)
+    (30, 16)
+    >>> bool(np.allclose(feats.transform(images[:, :, ::-1]), feats.transform(images), atol=1e-4))
+    True
     """
 
     name = "kmeans"
     param_names = ("n_centroids", "receptive_field", "stride", "n_patches", "whitening_eps",
-                   "norm_eps", "centroids", "max_iter", "block_images", "n_threads")
+                   "norm_eps", "centroids", "max_iter", "mirror", "block_images", "n_threads")
 
     def __init__(self, n_centroids=1600, receptive_field=6, stride=1, n_patches=200_000,
                  whitening_eps=0.1, norm_eps=10.0, centroids="kmeans", max_iter=10,
-                 block_images=32, n_threads=None):
+                 mirror=True, block_images=32, n_threads=None):
         for name, value in (("n_centroids", n_centroids), ("receptive_field", receptive_field),
                             ("stride", stride), ("n_patches", n_patches),
                             ("max_iter", max_iter), ("block_images", block_images)):
@@ -237,6 +316,11 @@ class KMeansFeatures(Extractor):
             raise fail("n_threads", "None or an integer >= 1", repr(n_threads))
         if n_patches < n_centroids:
             raise fail("n_patches", f"at least n_centroids ({n_centroids})", n_patches)
+        if not isinstance(mirror, bool | np.bool_):
+            raise fail("mirror", "True or False", repr(mirror))
+        if mirror and n_centroids % 2:
+            raise fail("n_centroids", "even with mirror=True (centroids come in mirror pairs)",
+                       n_centroids, "Use an even K, or mirror=False.")
         self.n_centroids = int(n_centroids)
         self.receptive_field = int(receptive_field)
         self.stride = int(stride)
@@ -245,6 +329,7 @@ class KMeansFeatures(Extractor):
         self.norm_eps = float(norm_eps)
         self.centroids = centroids
         self.max_iter = int(max_iter)
+        self.mirror = bool(mirror)
         self.block_images = int(block_images)
         self.n_threads = n_threads
         self.mean_ = self.whitening_ = self.centroids_ = None
@@ -265,11 +350,16 @@ class KMeansFeatures(Extractor):
         patches = normalize_patches(
             random_patches(images, self.receptive_field, self.n_patches, rng), self.norm_eps)
         clock.lap("patches")
-        self.mean_, self.whitening_ = fit_whitening(patches, self.whitening_eps)
+        flip = mirror_permutation(self.receptive_field, images.shape[3]) if self.mirror \
+            else None
+        self.mean_, self.whitening_ = fit_whitening(
+            patches if flip is None else np.concatenate([patches, patches[:, flip]]),
+            self.whitening_eps)
         patches -= self.mean_
         patches = patches @ self.whitening_  # (n, D) @ (D, D)
         clock.lap("whitening")
-        k, dim = self.n_centroids, patches.shape[1]
+        k = self.n_centroids if flip is None else self.n_centroids // 2  # free centroids
+        dim = patches.shape[1]
         if self.centroids == "random":
             codebook = rng.standard_normal((k, dim)).astype(np.float32)
             codebook /= np.linalg.norm(codebook, axis=1, keepdims=True)
@@ -277,7 +367,10 @@ class KMeansFeatures(Extractor):
             codebook = patches[rng.choice(len(patches), k, replace=False)]
         if self.centroids == "kmeans":
             with threadpool_limits(limits=self._threads(), user_api="blas"):
-                codebook, self.inertia_ = kmeans(patches, codebook, self.max_iter, rng)
+                codebook, self.inertia_ = kmeans(patches, codebook, self.max_iter, rng,
+                                                 mirror=flip)
+        if flip is not None:
+            codebook = mirror_closed(codebook, flip)
         self.centroids_ = np.ascontiguousarray(codebook, dtype=np.float32)
         clock.lap("codebook")
         return self
@@ -288,7 +381,8 @@ class KMeansFeatures(Extractor):
         """Pooled triangle features ``(N, 4 K)`` float32, ordered (quadrant, centroid).
 
         Quadrants: top-left, top-right, bottom-left, bottom-right of the grid of patch
-        positions (the first half gets the middle row/column when the count is odd).
+        positions (an odd count's middle row/column counts half in each, :func:`half_weights`);
+        with ``mirror`` the ``(N, 2 K)`` flip-invariant sums of :func:`fold_mirror`.
         Blocks of ``block_images`` images run on ``n_threads`` threads; ``progress(n_done,
         n_total)`` is called after each block, in order. An output over ``MEMORY_BUDGET`` bytes
         is a ``numpy.memmap`` on an unlinked temporary file.
@@ -296,7 +390,7 @@ class KMeansFeatures(Extractor):
         self._check_fitted()
         images = self._check(images)
         n = len(images)
-        out = _output((n, 4 * self.n_centroids))
+        out = _output((n, (2 if self.mirror else 4) * self.n_centroids))
         encoder = _Encoder(self, images.shape[1:])
         starts = range(0, n, self.block_images)
 
@@ -362,7 +456,7 @@ class _Encoder:
         rf, s = extractor.receptive_field, extractor.stride
         self.rf, self.stride, self.norm_eps = rf, s, extractor.norm_eps
         self.grid = ((height - rf) // s + 1, (width - rf) // s + 1)  # positions (rows, cols)
-        self.half = ((self.grid[0] + 1) // 2, (self.grid[1] + 1) // 2)
+        self.mirror = extractor.mirror
         centroids = extractor.centroids_
         k, dim = centroids.shape
         self.k = k
@@ -375,10 +469,13 @@ class _Encoder:
         self.augmented[dim] = 1
         self.augmented[dim + 1] = np.einsum("ij,ij->i", centroids, centroids)
         self.mean_weights = np.full(k, 1 / k, dtype=np.float32)
-        # column-half pooling: (2, rows * cols) 0/1 matrix per half of the grid rows
-        cols = np.arange(self.grid[1]) >= self.half[1]
-        self.pool = [np.stack([np.tile(~cols, r), np.tile(cols, r)]).astype(np.float32)
-                     for r in (self.half[0], self.grid[0] - self.half[0])]
+        # quadrant pooling (4, rows * cols): weight of each position in each quadrant
+        self.pool = np.kron(half_weights(self.grid[0]), half_weights(self.grid[1]))
+        # positions per triangle block: whole grid rows, about CHUNK_BYTES of activations
+        n_chunks = -(-self.grid[0] * self.grid[1] * k * 4 // CHUNK_BYTES)
+        rows = -(-self.grid[0] // max(1, min(n_chunks, self.grid[0])))
+        self.chunks = [slice(r * self.grid[1], min(r + rows, self.grid[0]) * self.grid[1])
+                       for r in range(0, self.grid[0], rows)]
 
     def patches(self, images):
         """Normalized, whitened patches with [||x||^2, 1] appended: (n * positions, D + 2)."""
@@ -400,15 +497,15 @@ class _Encoder:
         n = len(images)
         x = self.patches(images)  # (n * positions, D + 2)
         positions = self.grid[0] * self.grid[1]
-        split = self.half[0] * self.grid[1]  # positions in the top half of the grid
-        out = np.empty((n, 2, 2, self.k), dtype=np.float32)
-        z = np.empty((split, self.k), dtype=np.float32)
+        out = np.zeros((n, 2, 2, self.k), dtype=np.float32)
+        z = np.empty((self.chunks[0].stop, self.k), dtype=np.float32)
         for i in range(n):
             image = x[i * positions:(i + 1) * positions]
-            for half, rows in enumerate((image[:split], image[split:])):
-                block = z[:len(rows)]
-                out[i, half] = self.pool[half] @ self._triangle(rows, block)  # (2, K)
-        return out.reshape(n, 4 * self.k)
+            pooled = out[i].reshape(4, self.k)
+            for chunk in self.chunks:
+                block = z[:chunk.stop - chunk.start]
+                pooled += self.pool[:, chunk] @ self._triangle(image[chunk], block)  # (4, K)
+        return fold_mirror(out) if self.mirror else out.reshape(n, 4 * self.k)
 
     def _triangle(self, x, z):
         """``max(0, mean_k z - z_k)`` for rows ``x`` (P, D + 2), computed in ``z`` (P, K)."""
