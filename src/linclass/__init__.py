@@ -8,7 +8,16 @@
 
 import importlib
 
-from linclass import data, features, gradcheck, losses, optim, preprocessing, regularizers
+from linclass import (
+    data,
+    features,
+    gradcheck,
+    losses,
+    optim,
+    preprocessing,
+    regularizers,
+    ridge,
+)
 from linclass.classifier import LinearClassifier
 from linclass.image_classifier import ImageClassifier
 from linclass.model_file import load, save
@@ -37,5 +46,6 @@ __all__ = [
     "optim",
     "preprocessing",
     "regularizers",
+    "ridge",
     "save",
 ]

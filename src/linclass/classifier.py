@@ -21,6 +21,7 @@ from linclass._validation import fail
 from linclass.config import TrainConfig
 from linclass.data import train_val_split
 from linclass.losses import softmax_probabilities
+from linclass.ridge import SOLVERS
 from linclass.training import empty_history, train
 
 _D = TrainConfig  # the dataclass's defaults are the estimator's defaults
@@ -42,7 +43,10 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         magnitude).
     l1_ratio : float in [0, 1]
         The elastic net's share of L1.
-    optimizer : {'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'}
+    optimizer : {'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'exact'}
+        An update rule, or 'exact': the closed-form minimizer of ``loss='least_squares'``
+        with ``reg`` 'l2' or 'none' (scikit-learn's ``RidgeClassifier`` with
+        ``alpha = 2 * reg_strength * n_train``; see :mod:`linclass.ridge`).
     lr : float > 0
         Learning rate at the first epoch.
     schedule : {'constant', 'step', 'exponential', 'inverse_time', 'cosine'}
@@ -52,7 +56,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     early_stopping : bool
         Hold out ``validation_fraction`` of the training data (stratified), or use the
         ``validation_data`` given to :meth:`fit`, and keep the epoch with the best
-        validation accuracy.
+        validation accuracy. With ``optimizer='exact'`` nothing is held out (there are no
+        epochs to choose from); ``validation_data`` is still measured.
     validation_fraction : float in (0, 1)
     patience : int or None
         Stop after this many epochs without improvement (``None``: run every epoch).
@@ -163,7 +168,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             X_val, y_val = validation_data
             X_val = validate_data(self, X_val, reset=False, dtype=_FLOATS)
             validation = (X_val, self._encode(y_val))
-        elif self.early_stopping:
+        elif self.early_stopping and self.optimizer not in SOLVERS:  # exact: no epochs to pick
             train_idx, val_idx = train_val_split(y_idx, self.validation_fraction, seed=seed)
             validation = (X[val_idx], y_idx[val_idx])
             X, y_idx = X[train_idx], y_idx[train_idx]
@@ -182,6 +187,9 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         The first call needs ``classes`` (every label that will ever be seen); later calls
         continue from the current weights and optimizer state (momentum, Adam moments).
         """
+        if self.optimizer in SOLVERS:
+            raise fail("optimizer", "an update rule for partial_fit ('exact' solves on all "
+                       "the data at once: call fit)", repr(self.optimizer))
         first = not hasattr(self, "classes_")
         X, y = validate_data(self, X, y, dtype=_FLOATS, reset=first)
         check_classification_targets(y)

@@ -27,6 +27,7 @@ from linclass._validation import check_positive, fail, resolve
 from linclass.losses import LOSSES
 from linclass.optim import MODES, OPTIMIZERS, SCHEDULES
 from linclass.regularizers import REGULARIZERS
+from linclass.ridge import SOLVERS, check_solver
 
 __all__ = ["DEFAULTS", "MIN_STEPS", "TrainConfig", "default_config", "min_steps_config",
            "replace"]
@@ -49,7 +50,10 @@ class TrainConfig:
     l1_ratio : float
         The elastic net's share of L1.
     optimizer : str
-        A key of :data:`linclass.optim.OPTIMIZERS`.
+        A key of :data:`linclass.optim.OPTIMIZERS`, or ``"exact"``
+        (:data:`linclass.ridge.SOLVERS`): the closed-form minimizer of ``least_squares`` with
+        ``reg`` 'l2' or 'none', in one step (``lr``, ``schedule``, ``batch_size``,
+        ``epochs`` and ``sampling`` are then unused).
     optimizer_params : dict
         Extra settings of the update rule (``{"momentum": 0.9}``); empty: the rule's defaults.
     lr : float
@@ -97,7 +101,9 @@ class TrainConfig:
     def __post_init__(self):
         resolve("loss", self.loss, LOSSES)
         resolve("reg", self.reg, REGULARIZERS)
-        resolve("optimizer", self.optimizer, OPTIMIZERS)
+        resolve("optimizer", self.optimizer, {**OPTIMIZERS, **dict.fromkeys(SOLVERS)})
+        if self.optimizer in SOLVERS:
+            check_solver(self.loss, self.reg)
         resolve("schedule", self.schedule, SCHEDULES)
         resolve("sampling", self.sampling, MODES)
         check_positive("reg_strength", self.reg_strength, allow_zero=True)

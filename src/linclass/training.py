@@ -32,6 +32,7 @@ from linclass.config import TrainConfig
 from linclass.errors import DivergenceError
 from linclass.objective import linear_loss
 from linclass.regularizers import REGULARIZERS
+from linclass.ridge import SOLVERS, solve_least_squares
 
 #: Training accuracy per epoch is measured on at most this many rows (evenly spaced, the
 #: same rows every epoch): the full set would cost as much as a third of an epoch.
@@ -97,6 +98,11 @@ def empty_history():
 def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None,
           class_weight=None, rng=None, callback=None, parallel=None, device="cpu"):
     """Train ``W`` and ``b`` on features ``X`` with labels ``y`` by minibatch descent.
+
+    With ``config.optimizer == "exact"`` the objective is minimized in closed form instead
+    (:func:`linclass.ridge.solve_least_squares`): one "epoch", no update rule (``init`` and
+    ``opt_state`` are not needed: the minimizer is unique), ``device`` 'cpu' and no
+    ``parallel`` only.
 
     Parameters
     ----------
@@ -164,6 +170,12 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
         if X_val.shape[1] != d:
             raise fail("X_val", f"{d} features like X", f"{X_val.shape[1]}")
         X_val = X_val.astype(X.dtype, copy=False)
+    if config.optimizer in SOLVERS:
+        if device != "cpu" or parallel is not None:
+            raise fail("device", "'cpu' without data-parallel training for optimizer='exact' "
+                       "(the solver runs in NumPy/SciPy)",
+                       repr(device) if parallel is None else "data-parallel training")
+        return _train_exact(X, y, config, n_classes, validation, class_weight, callback)
     W, b = (backend.asarray(a, device) for a in _initial_weights(init, d, n_classes, X.dtype))
     params = (W, b)
     opt = optim.make(config.optimizer, **config.optimizer_params)
@@ -244,6 +256,31 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
         history["best_epoch"] = epoch
         W, b = backend.to_numpy(W), backend.to_numpy(b)
     return TrainResult(W, b, history, state, epochs_run)
+
+
+def _train_exact(X, y, config, n_classes, validation, class_weight, callback):
+    """The closed-form solution, reported as one epoch (its objective, train/val accuracy)."""
+    strength = config.reg_strength if config.reg == "l2" else 0.0
+    W, b = solve_least_squares(X, y, n_classes, strength, margin=config.margin,
+                               class_weight=class_weight)
+    loss = linear_loss(W, b, X, y, loss=config.loss, reg=config.reg,
+                       reg_strength=config.reg_strength, margin=config.margin,
+                       class_weight=class_weight)[0]
+    penalty = REGULARIZERS[config.reg](W, config.reg_strength)[0]
+    step = -(-X.shape[0] // TRAIN_ACCURACY_ROWS)
+    train_acc = accuracy(X[::step], y[::step], W, b)
+    val_acc = None if validation is None else accuracy(*validation, W, b)
+    history = empty_history()
+    for key, value in (("loss", loss), ("data_loss", loss - penalty), ("reg_loss", penalty),
+                       ("lr", 0.0), ("train_accuracy", train_acc)):
+        history[key].append(value)
+    if val_acc is not None:
+        history["val_accuracy"].append(val_acc)
+    history["best_epoch"] = 0
+    if callback is not None:
+        callback({"epoch": 0, "epochs": 1, "lr": 0.0, "loss": loss,
+                  "train_accuracy": train_acc, "val_accuracy": val_acc})
+    return TrainResult(W, b, history, None, 1)
 
 
 def _initial_weights(init, d, n_classes, dtype):

@@ -18,6 +18,7 @@ from linclass.losses import LOSSES
 from linclass.model_file import save
 from linclass.optim import OPTIMIZERS, SCHEDULES
 from linclass.regularizers import REGULARIZERS
+from linclass.ridge import SOLVERS
 
 
 def add_training_arguments(parser):
@@ -35,7 +36,9 @@ def add_training_arguments(parser):
     group.add_argument("--reg", choices=list(REGULARIZERS), help="regularizer (default: l2)")
     group.add_argument("--reg-strength", type=nonnegative_float, metavar="X",
                        help="regularization strength lambda >= 0")
-    group.add_argument("--optimizer", choices=list(OPTIMIZERS), help="update rule")
+    group.add_argument("--optimizer", choices=[*OPTIMIZERS, *SOLVERS],
+                       help="update rule, or 'exact': the closed-form solution of "
+                            "--loss least_squares with --reg l2 or none")
     group.add_argument("--lr", type=positive_float, metavar="X", help="learning rate > 0")
     group.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
     group.add_argument("--batch-size", type=positive_int, metavar="N",
@@ -175,7 +178,7 @@ def _fit(clf, X, y, validation_data, epochs, *, parallel=None, show=True):
     """``clf.fit`` with an epoch progress bar (when ``show``)."""
     if not show:
         return clf.fit(X, y, validation_data=validation_data, parallel=parallel)
-    with progress(epochs, "training", unit="epoch") as bar:
+    with progress(1 if clf.optimizer in SOLVERS else epochs, "training", unit="epoch") as bar:
         def report(info):
             bar.update(1)
             bar.set_postfix(loss=f"{info['loss']:.3f}", val=info["val_accuracy"])
@@ -272,7 +275,8 @@ def _run(args, group=None):
     augment = args.augment or default_augment(args.features, dataset.image_shape)
     model, scores, val_idx = fit_image_classifier(dataset, config, args.features,
                                                   args.val_size, args.seed, augment,
-                                                  min_steps=args.epochs is None,
+                                                  min_steps=args.epochs is None
+                                                  and config.optimizer not in SOLVERS,
                                                   extractor_params=extractor_params)
     clf = model.classifier
     config = replace(config, epochs=clf.epochs)

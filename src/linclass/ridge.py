@@ -1,0 +1,165 @@
+r"""The exact minimizer of the least-squares objective: ``optimizer="exact"``.
+
+With the ``least_squares`` loss (targets :math:`t_{ij} = \pm\Delta`) and L2 regularization
+in CS231n's convention (:math:`\lambda \sum W^2`, bias free) the objective that the minibatch
+loop descends,
+
+.. math::
+
+    L(W, b) = \frac{1}{N} \sum_i \frac{w_i}{2} \lVert x_i W + b - t_i \rVert^2
+              + \lambda \lVert W \rVert_F^2 ,
+
+is quadratic; setting its gradient (:func:`linclass.linear_loss`) to zero gives, with the
+weighted means :math:`\bar x = \sum_i w_i x_i / \sum_i w_i`, :math:`\bar t` likewise, and the
+centred :math:`X_c = X - \bar x`, :math:`T_c = T - \bar t`,
+
+.. math::
+
+    \Bigl(\frac{1}{N} X_c^\top D_w X_c + 2 \lambda I\Bigr) W = \frac{1}{N} X_c^\top D_w T_c,
+    \qquad b = \bar t - \bar x W ,
+
+:math:`D_w = \mathrm{diag}(w)` (all ones without class weights; :math:`w_i = w_{y_i}`
+otherwise, as ``linear_loss``'s ``class_weight``). This is scikit-learn's
+``RidgeClassifier(alpha=2 * lambda * N)`` and Rifkin and Klautau's RLSC.
+
+Notes
+-----
+Speed and memory: the Gram matrix :math:`X_c^\top D_w X_c` (D x D) is accumulated over row
+blocks, so a memory-mapped X is read block by block (twice: the means, then the Gram) and
+memory stays about :math:`D^2` float64 plus one block. Each block is centred and multiplied by
+BLAS ``syrk`` (one triangle, half the flops of ``X.T @ X``) in the dtype of X (float32 for
+image features), and summed into a float64 Gram; the system is solved by a float64 Cholesky
+factorization. Cost: :math:`N D^2` multiply-adds for the Gram, :math:`D^3 / 3` for Cholesky.
+
+References
+----------
+.. [1] R. Rifkin and A. Klautau, "In Defense of One-Vs-All Classification", JMLR 5, 2004.
+.. [2] scikit-learn, ``sklearn.linear_model.RidgeClassifier``.
+"""
+
+import numpy as np
+import scipy.linalg
+from scipy.linalg import blas
+
+from linclass._validation import check_positive, fail
+
+#: Solvers accepted by ``optimizer=`` beside the update rules of :data:`linclass.optim.OPTIMIZERS`:
+#: they minimize the objective in one step instead of descending it.
+SOLVERS = ("exact",)
+
+#: Bytes of X per row block of the Gram matrix: large enough that ``syrk`` on a block costs
+#: far more than adding its D x D result into the float64 Gram.
+GRAM_BLOCK_BYTES = 64 << 20
+
+
+def check_solver(loss, reg):
+    """``optimizer="exact"`` solves ``loss="least_squares"`` with ``reg`` 'l2' or 'none' only."""
+    if loss != "least_squares":
+        raise fail("loss", "'least_squares' with optimizer='exact' (the one loss with a "
+                   "closed-form minimizer)", repr(loss),
+                   "Use loss='least_squares', or an update rule such as optimizer='sgd'.")
+    if reg not in ("l2", "none"):
+        raise fail("reg", "'l2' or 'none' with optimizer='exact'", repr(reg),
+                   "Use reg='l2', or an update rule such as optimizer='sgd'.")
+
+
+def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weight=None,
+                        block_rows=None):
+    """The exact ``W (D, C)``, ``b (C,)`` of L2-regularized one-vs-all least squares.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D), float32 or float64, may be memory-mapped
+        Never modified or copied whole.
+    y : ndarray of shape (N,), integer labels in ``[0, n_classes)``
+    n_classes : int
+    reg_strength : float, lambda >= 0 (0: no regularization, needs a nonsingular Gram)
+    margin : float, the target magnitude Delta > 0
+    class_weight : ndarray of shape (C,), optional
+        Weights per class (weighted least squares, as :func:`linclass.linear_loss`).
+    block_rows : int, optional
+        Rows of X per block (default: about :data:`GRAM_BLOCK_BYTES` of X); the result does
+        not depend on it beyond round-off.
+
+    Returns
+    -------
+    W : ndarray of shape (D, C), in the dtype of X
+    b : ndarray of shape (C,), likewise
+
+    Raises
+    ------
+    ValueError
+        When the regularized Gram matrix is singular (``reg_strength`` 0 and constant or
+        collinear features): increase ``reg_strength``.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> W, b = solve_least_squares(X, np.array([0, 1, 1, 0]), 2, 0.0)
+    >>> np.round(X @ W + b, 6)  # column 1 is 2 x0 - 1, column 0 its negative
+    array([[ 1., -1.],
+           [-1.,  1.],
+           [-1.,  1.],
+           [ 1., -1.]])
+    """
+    check_positive("reg_strength", reg_strength, allow_zero=True)
+    check_positive("margin", margin)
+    n, d = X.shape
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    if block_rows is None:
+        block_rows = max(1, GRAM_BLOCK_BYTES // (d * dtype.itemsize))
+    elif isinstance(block_rows, bool) or not isinstance(block_rows, int | np.integer) \
+            or block_rows < 1:
+        raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
+    weights = np.ones(n) if class_weight is None else np.asarray(class_weight, np.float64)[y]
+    total = weights.sum()
+    if not total > 0:
+        raise fail("class_weight", "weights with a positive sum over the training rows",
+                   "weights that sum to 0")
+    starts = range(0, n, block_rows)
+
+    x_mean = np.zeros(d)  # float64 (D,)
+    for s in starts:
+        x_mean += weights[s:s + block_rows] @ X[s:s + block_rows]  # (B,) @ (B, D) -> (D,)
+    x_mean /= total
+    counts = np.bincount(y, weights=weights, minlength=n_classes)  # (C,) weighted class sizes
+    t_mean = margin * (2 * counts / total - 1)  # (C,): +margin share minus -margin share
+
+    syrk = blas.ssyrk if dtype == np.float32 else blas.dsyrk
+    gram = np.zeros((d, d), order="F")  # float64, upper triangle
+    block_gram = np.zeros((d, d), dtype=dtype, order="F")
+    rhs = np.zeros((d, n_classes))  # X_c^T D_w T_c, float64 (D, C)
+    mean_cast = x_mean.astype(dtype)
+    for s in starts:
+        root_w = np.sqrt(weights[s:s + block_rows], dtype=dtype)[:, None]  # (B, 1)
+        Z = X[s:s + block_rows] - mean_cast  # (B, D), centred, a new array
+        Z *= root_w
+        # Z.T is F-contiguous (D, B): syrk gives the upper triangle of Z.T @ Z without a copy
+        block_gram = syrk(1.0, Z.T, beta=0.0, c=block_gram, overwrite_c=True)
+        gram += block_gram
+        targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)
+        targets *= root_w
+        rhs += Z.T @ targets  # (D, B) @ (B, C) -> (D, C); X_c^T D_w 1 = 0: T needs no centring
+    gram /= n
+    rhs /= n
+    gram[np.diag_indices(d)] += 2 * reg_strength
+    try:
+        factor = scipy.linalg.cho_factor(gram, lower=False, overwrite_a=True,
+                                         check_finite=False)
+    except np.linalg.LinAlgError:
+        raise fail("reg_strength", "large enough that the regularized Gram matrix of X is "
+                   f"positive definite ({d} features, {n} rows: constant or collinear "
+                   "features make it singular)", reg_strength,
+                   "Increase reg_strength (e.g. 1e-6) or remove such features.") from None
+    W = scipy.linalg.cho_solve(factor, rhs, check_finite=False)  # (D, C) float64
+    b = t_mean - x_mean @ W
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise fail("X", "finite features", "NaN or infinite values (the solution is not finite)")
+    return W.astype(dtype), b.astype(dtype)
+
+
+def _targets(y, n_classes, margin, dtype):
+    """``T (B, C)``: +margin in each row's label column, -margin elsewhere."""
+    targets = np.full((len(y), n_classes), -margin, dtype=dtype)
+    targets[np.arange(len(y)), y] = margin
+    return targets
