@@ -131,14 +131,15 @@ def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weig
     rhs = np.zeros((d, n_classes))  # X_c^T D_w T_c, float64 (D, C)
     mean_cast = x_mean.astype(dtype)
     for s in starts:
-        root_w = np.sqrt(weights[s:s + block_rows], dtype=dtype)[:, None]  # (B, 1)
         Z = X[s:s + block_rows] - mean_cast  # (B, D), centred, a new array
-        Z *= root_w
+        targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)
+        if class_weight is not None:  # rows scaled by sqrt(w_i): Z.T @ Z = X_c^T D_w X_c
+            root_w = np.sqrt(weights[s:s + block_rows], dtype=dtype)[:, None]  # (B, 1)
+            Z *= root_w
+            targets *= root_w
         # Z.T is F-contiguous (D, B): syrk gives the upper triangle of Z.T @ Z without a copy
         block_gram = syrk(1.0, Z.T, beta=0.0, c=block_gram, overwrite_c=True)
         gram += block_gram
-        targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)
-        targets *= root_w
         rhs += Z.T @ targets  # (D, B) @ (B, C) -> (D, C); X_c^T D_w 1 = 0: T needs no centring
     gram /= n
     rhs /= n
