@@ -28,7 +28,15 @@ def test_train_flags_reach_the_saved_extractor(capsys, tmp_path):
             extractor.n_patches, extractor.max_iter, extractor.centroids) == (
         24, 3, 2, 3000, 4, "patches")
     assert extractor.centroids_.shape == (24, 9)  # gray 3x3 patches
+    assert extractor.mirror  # the default
     assert result["val_accuracy"] > 0.8  # well above the 10% of chance
+
+
+def test_no_mirror_flag_reaches_the_saved_extractor(capsys, tmp_path):
+    out = tmp_path / "model.npz"
+    code, _, err = run(capsys, "train", *FLAGS, "--no-kmeans-mirror", "--out", str(out))
+    assert code == 0, err
+    assert not linclass.model_file.load(out).pipeline.extractors[0].mirror
 
 
 def test_search_flags_reach_the_best_model(capsys, tmp_path):

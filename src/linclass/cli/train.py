@@ -1,5 +1,6 @@
 """``linclass train``: features, minibatch training, the best validation epoch, a model file."""
 
+import argparse
 import time
 from pathlib import Path
 
@@ -53,6 +54,10 @@ def add_training_arguments(parser):
     kmeans.add_argument("--kmeans-init", dest="kmeans_centroids", choices=list(CENTROIDS),
                         help="codebook: learned by k-means, random patches or random "
                              "directions (default: kmeans)")
+    kmeans.add_argument("--kmeans-mirror", dest="kmeans_mirror",
+                        action=argparse.BooleanOptionalAction,
+                        help="mirror-symmetric codebook and flip-invariant features, the same "
+                             "as training on mirror images too, at no cost (default: on)")
     return group
 
 
@@ -72,7 +77,7 @@ def extractor_params_from_args(args):
 
     A k-means flag with a feature set that has no k-means extractor is an error.
     """
-    names = [param for _, param, _, _ in _KMEANS_FLAGS] + ["centroids"]
+    names = [param for _, param, _, _ in _KMEANS_FLAGS] + ["centroids", "mirror"]
     kmeans = {name: getattr(args, f"kmeans_{name}") for name in names
               if getattr(args, f"kmeans_{name}", None) is not None}
     if not kmeans:
