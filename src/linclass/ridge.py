@@ -26,10 +26,11 @@ Notes
 -----
 Speed and memory: the Gram matrix :math:`X_c^\top D_w X_c` (D x D) is accumulated over row
 blocks, so a memory-mapped X is read block by block (twice: the means, then the Gram) and
-memory stays about :math:`D^2` float64 plus one block. Each block is centred and multiplied by
-BLAS ``syrk`` (one triangle, half the flops of ``X.T @ X``) in the dtype of X (float32 for
-image features), and summed into a float64 Gram; the system is solved by a float64 Cholesky
-factorization. Cost: :math:`N D^2` multiply-adds for the Gram, :math:`D^3 / 3` for Cholesky.
+memory stays about :math:`D^2` float64 and :math:`D^2` in X's dtype plus two blocks. Each
+block is centred and multiplied by BLAS ``syrk`` (one triangle, half the flops of
+``X.T @ X``) in the dtype of X (float32 for image features), and summed into a float64 Gram;
+the system is solved by a float64 Cholesky factorization. Cost: :math:`N D^2` multiply-adds
+for the Gram, :math:`D^3 / 3` for Cholesky.
 
 References
 ----------
@@ -48,8 +49,10 @@ from linclass._validation import check_positive, fail
 SOLVERS = ("exact",)
 
 #: Bytes of X per row block of the Gram matrix: large enough that ``syrk`` on a block costs
-#: far more than adding its D x D result into the float64 Gram.
-GRAM_BLOCK_BYTES = 64 << 20
+#: far more than adding its D x D result into the float64 Gram (memory-bound: 0.28 s for
+#: D = 6,400 against 0.6 s of ``ssyrk`` on a 64 MiB block, 1.7 s on a 200 MiB one, on the
+#: 2-core benchmark machine; ``benchmarks/results/exact.md``).
+GRAM_BLOCK_BYTES = 256 << 20
 
 
 def check_solver(loss, reg):
@@ -118,9 +121,10 @@ def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weig
                    "weights that sum to 0")
     starts = range(0, n, block_rows)
 
-    x_mean = np.zeros(d)  # float64 (D,)
+    x_mean = np.zeros(d)  # (D,): float64 across blocks, X's dtype within a block
+    block_weights = weights.astype(dtype)
     for s in starts:
-        x_mean += weights[s:s + block_rows] @ X[s:s + block_rows]  # (B,) @ (B, D) -> (D,)
+        x_mean += block_weights[s:s + block_rows] @ X[s:s + block_rows]  # (B,) @ (B, D) -> (D,)
     x_mean /= total
     counts = np.bincount(y, weights=weights, minlength=n_classes)  # (C,) weighted class sizes
     t_mean = margin * (2 * counts / total - 1)  # (C,): +margin share minus -margin share
@@ -130,8 +134,10 @@ def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weig
     block_gram = np.zeros((d, d), dtype=dtype, order="F")
     rhs = np.zeros((d, n_classes))  # X_c^T D_w T_c, float64 (D, C)
     mean_cast = x_mean.astype(dtype)
+    buffer = np.empty((min(block_rows, n), d), dtype=dtype)  # reused: no page faults
     for s in starts:
-        Z = X[s:s + block_rows] - mean_cast  # (B, D), centred, a new array
+        Z = buffer[:min(block_rows, n - s)]  # (B, D)
+        np.subtract(X[s:s + block_rows], mean_cast, out=Z)  # centred
         targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)
         if class_weight is not None:  # rows scaled by sqrt(w_i): Z.T @ Z = X_c^T D_w X_c
             root_w = np.sqrt(weights[s:s + block_rows], dtype=dtype)[:, None]  # (B, 1)
