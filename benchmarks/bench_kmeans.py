@@ -1,9 +1,9 @@
 """Learned single-layer features (Coates, Lee & Ng 2011) on CIFAR-10: accuracy, time, memory.
 
-Usage (from the repository root; about 25 minutes on 2 cores with the defaults)::
+Usage (from the repository root; about 30 minutes on 2 cores with the defaults)::
 
-    flock /tmp/linclass-bench.lock python -m benchmarks.bench_kmeans [--ks 100,400,1600]
-        [--baselines 1600] [--no-cli]
+    flock /tmp/linclass-bench.lock python -m benchmarks.bench_kmeans [--ks 100,400,1600,4000]
+        [--baselines 1600] [--compare 1600] [--no-cli]
 
 1. End to end, cold: ``linclass train --data <archive> --features kmeans --json`` with every
    default, in a fresh ``$LINCLASS_DATA`` (so decoding the JPEGs and extracting the features
@@ -11,12 +11,12 @@ Usage (from the repository root; about 25 minutes on 2 cores with the defaults):
    (``ru_maxrss``), and the train/validation accuracy it reports.
 2. Accuracy against K, in process, timed per stage: the same split (49,000 training / 1,000
    validation images, seed 0), ``FeaturePipeline.from_spec("kmeans")`` with ``n_centroids``
-   set and the rest default, and the classifier ``linclass train`` uses for these features
-   (``default_config("kmeans", "svm")``); then the two codebook baselines (random whitened
-   patches and random unit-norm directions, no k-means) at ``--baselines`` centroids.
-   Beside it, the ceiling of a converged linear classifier on the same features: closed-form
-   one-vs-all ridge regression on +-1 targets, ``W = (X^T X + lambda I)^(-1) X^T Y``
-   (float64 solve), best of ``RIDGE_LAMBDAS`` on the validation images.
+   set and the rest default (mirror-symmetric codebook), and the classifier ``linclass train``
+   uses for these features (``default_config("kmeans")``: least squares solved exactly); then
+   the two codebook baselines (random whitened patches and random unit-norm directions, no
+   k-means) at ``--baselines`` centroids, and the codebook without mirroring.
+3. At ``--compare`` centroids, on the same features: the default classifier against the
+   minibatch SVM (``default_config("kmeans", "svm")``, the previous default).
 
 With ``--no-cli`` the end-to-end section of the existing results file is kept.
 
@@ -34,9 +34,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import scipy.linalg
-
 from benchmarks._common import RESULTS_DIR, footer, write_results
 from linclass.classifier import LinearClassifier
 from linclass.config import default_config
@@ -47,7 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 RESULTS = RESULTS_DIR / "kmeans.md"
 N_VAL = 1000
-RIDGE_LAMBDAS = (1.0, 10.0, 100.0, 1000.0)
 E2E_HEADING = "## Default end to end"
 
 
@@ -64,8 +60,11 @@ def end_to_end(archive):
     return json.loads(done.stdout), seconds, peak
 
 
-def staged_run(dataset, train_idx, val_idx, **kmeans_params):
-    """One in-process run: (validation accuracy, train accuracy, {stage: seconds})."""
+def staged_run(dataset, train_idx, val_idx, losses=(None,), **kmeans_params):
+    """One in-process run: ``({loss: (val acc, train acc, seconds)}, {stage: seconds})``.
+
+    ``losses``: the classifiers fitted on the same features (``None``: the default one).
+    """
     seconds = {}
     clock = time.perf_counter()
     pipe = FeaturePipeline.from_spec("kmeans", cache=False, kmeans=kmeans_params)
@@ -77,30 +76,15 @@ def staged_run(dataset, train_idx, val_idx, **kmeans_params):
     clock = time.perf_counter()
     x_val = pipe.transform(dataset.images[val_idx])
     seconds["transform 1,000 validation"] = time.perf_counter() - clock
-    clock = time.perf_counter()
     y_train, y_val = dataset.labels[train_idx], dataset.labels[val_idx]
-    clf = LinearClassifier.from_config(default_config("kmeans", "svm"))
-    clf.fit(x_train, y_train, validation_data=(x_val, y_val))
-    seconds["classifier"] = time.perf_counter() - clock
-    ridge = ridge_accuracy(x_train, y_train, x_val, y_val)
-    return clf.score(x_val, y_val), clf.score(x_train, y_train), ridge, seconds
-
-
-def ridge_accuracy(x_train, y_train, x_val, y_val):
-    """Best validation accuracy of one-vs-all ridge regression over ``RIDGE_LAMBDAS``.
-
-    Targets ``Y = 2 onehot(y) - 1`` (N, C); ``W = (X^T X + lambda I)^(-1) X^T Y`` with the
-    Gram matrix (F, F) in float64; features already standardized (zero mean), so no bias.
-    """
-    classes = np.unique(y_train)
-    targets = 2 * (y_train[:, None] == classes).astype(np.float32) - 1  # (N, C)
-    gram = (x_train.T @ x_train).astype(np.float64)  # (F, N) @ (N, F)
-    rhs = (x_train.T @ targets).astype(np.float64)  # (F, C)
-    best = 0.0
-    for lam in RIDGE_LAMBDAS:
-        w = scipy.linalg.solve(gram + lam * np.eye(len(gram)), rhs, assume_a="pos")
-        best = max(best, float(np.mean(classes[(x_val @ w).argmax(axis=1)] == y_val)))
-    return best
+    scores = {}
+    for loss in losses:
+        clock = time.perf_counter()
+        clf = LinearClassifier.from_config(default_config("kmeans", loss))
+        clf.fit(x_train, y_train, validation_data=(x_val, y_val))
+        scores[clf.loss] = (clf.score(x_val, y_val), clf.score(x_train, y_train),
+                            time.perf_counter() - clock)
+    return scores, seconds
 
 
 def earlier_end_to_end():
@@ -125,9 +109,12 @@ def write(lines, load_avg):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--ks", default="100,400,1600", help="K values for the accuracy table")
+    parser.add_argument("--ks", default="100,400,1600,4000", help="K values for the accuracy table")
     parser.add_argument("--baselines", type=int, default=1600,
-                        help="K for the random-patch and random-direction codebooks (0: skip)")
+                        help="K for the random-patch, random-direction and unmirrored "
+                             "codebooks (0: skip)")
+    parser.add_argument("--compare", type=int, default=1600,
+                        help="K at which the minibatch SVM is fitted too (0: skip)")
     parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end command")
     args = parser.parse_args(argv)
     load_avg = os.getloadavg()
@@ -143,24 +130,32 @@ def main(argv=None):
             f"| {result['val_accuracy']:.4f} | {result['train_accuracy']:.4f} "
             f"| {seconds:.0f} s ({seconds / 60:.1f} min) | {peak:.2f} GiB |", "",
             "Cold run: a fresh `$LINCLASS_DATA`, so JPEG decoding and the features of all "
-            "50,000 images are included; validation = 1,000 held-out images (seed 0).", ""]
+            "50,000 images are included; validation = 1,000 held-out images (seed 0). "
+            "Defaults: K = 4,000 mirrored (8,000 features), least squares solved exactly.", ""]
         write(lines, load_avg)
 
     dataset = load(str(ARCHIVE))
     train_idx, val_idx = train_val_split(dataset.labels, N_VAL, seed=0)
     lines += ["## Accuracy against K (in process; seconds per stage)", "",
-              "| codebook | K | features | val acc | train acc | ridge val acc (ceiling) "
+              "| codebook | mirror | K | features | classifier | val acc | train acc "
               "| total s | seconds per stage |",
-              "|---|---|---|---|---|---|---|---|"]
-    runs = [("kmeans", int(k)) for k in args.ks.split(",") if k]
+              "|---|---|---|---|---|---|---|---|---|"]
+    runs = [("kmeans", int(k), True) for k in args.ks.split(",") if k]
     if args.baselines:
-        runs += [("patches", args.baselines), ("random", args.baselines)]
-    for centroids, k in runs:
-        val, train, ridge, seconds = staged_run(dataset, train_idx, val_idx, n_centroids=k,
-                                         centroids=centroids)
+        runs += [("patches", args.baselines, True), ("random", args.baselines, True),
+                 ("kmeans", args.baselines, False)]
+    for centroids, k, mirror in runs:
+        losses = (None, "svm") if k == args.compare and centroids == "kmeans" and mirror \
+            else (None,)
+        scores, seconds = staged_run(dataset, train_idx, val_idx, losses, n_centroids=k,
+                                     centroids=centroids, mirror=mirror)
         stages = "; ".join(f"{name} {s:.1f}" for name, s in seconds.items())
-        lines.append(f"| {centroids} | {k} | {4 * k} | {val:.4f} | {train:.4f} | {ridge:.4f} "
-                     f"| {sum(seconds.values()):.0f} | {stages} |")
+        features = (2 if mirror else 4) * k
+        for loss, (val, train, fit_seconds) in scores.items():
+            total = sum(seconds.values()) + fit_seconds
+            lines.append(f"| {centroids} | {'yes' if mirror else 'no'} | {k} | {features} "
+                         f"| {loss} ({default_config('kmeans', loss).optimizer}) | {val:.4f} "
+                         f"| {train:.4f} | {total:.0f} | {stages}; classifier {fit_seconds:.1f} |")
         write(lines, load_avg)
 
 

@@ -21,7 +21,7 @@ def fit_and_score(dataset, train, val, features, **extractor_params):
     pipe = FeaturePipeline.from_spec(features, cache=False, **extractor_params)
     x_train = pipe.fit_transform(dataset.images[train], rng=0)
     x_val = pipe.transform(dataset.images[val])
-    clf = lc.LinearClassifier.from_config(default_config(features, "svm"))
+    clf = lc.LinearClassifier.from_config(default_config(features))
     clf.fit(x_train, dataset.labels[train], validation_data=(x_val, dataset.labels[val]))
     return pipe, clf, clf.score(x_val, dataset.labels[val])
 

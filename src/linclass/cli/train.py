@@ -32,8 +32,8 @@ def add_training_arguments(parser):
     group.add_argument("--features", default="raw", metavar="F",
                        help="feature set: 'raw', 'hog', 'hsv', ... or names joined by '+' "
                             "such as 'hog+hsv' (default: raw)")
-    group.add_argument("--loss", choices=list(LOSSES), default="svm",
-                       help="data loss (default: svm)")
+    group.add_argument("--loss", choices=list(LOSSES),
+                       help="data loss (default: svm; least_squares for --features kmeans)")
     group.add_argument("--reg", choices=list(REGULARIZERS), help="regularizer (default: l2)")
     group.add_argument("--reg-strength", type=nonnegative_float, metavar="X",
                        help="regularization strength lambda >= 0")
@@ -63,7 +63,7 @@ def add_training_arguments(parser):
 
 #: ``(flag, KMeansFeatures parameter, type, help)`` of the numeric k-means flags.
 _KMEANS_FLAGS = (
-    ("--kmeans-centroids", "n_centroids", positive_int, "codebook size K (default: 1600)"),
+    ("--kmeans-centroids", "n_centroids", positive_int, "codebook size K (default: 4000)"),
     ("--kmeans-field", "receptive_field", positive_int, "patch side in pixels (default: 6)"),
     ("--kmeans-stride", "stride", positive_int, "step between encoded patches (default: 1)"),
     ("--kmeans-patches", "n_patches", positive_int,
