@@ -102,6 +102,18 @@ def test_float32_close_to_float64(digits):
     np.testing.assert_allclose(b32, b64, atol=1e-4 * np.abs(W64).max())
 
 
+def test_float32_on_uncentred_features_without_signal_stays_accurate():
+    # features far from 0 (as k-means features) and random labels: W is tiny and any error in
+    # the float32 feature means leaks into it unless the targets are centred as well
+    rng = np.random.default_rng(1)
+    X = (5 + rng.random((20_000, 50))).astype(np.float32)
+    y = rng.integers(0, 10, 20_000)
+    W64, b64 = solve_least_squares(X.astype(np.float64), y, 10, 1e-4)
+    W32, b32 = solve_least_squares(X, y, 10, 1e-4, block_rows=4096)
+    np.testing.assert_allclose(W32, W64, atol=1e-5 * np.abs(W64).max())
+    np.testing.assert_allclose(b32, b64, atol=1e-5 * np.abs(b64).max())
+
+
 def test_history_is_one_epoch_with_validation(digits):
     X, y = digits
     calls = []

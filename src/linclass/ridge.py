@@ -138,7 +138,10 @@ def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weig
     for s in starts:
         Z = buffer[:min(block_rows, n - s)]  # (B, D)
         np.subtract(X[s:s + block_rows], mean_cast, out=Z)  # centred
+        # T centred too, although X_c^T D_w 1 = 0: then an error e in the float mean of X
+        # changes Z^T D_w T_c by e sum w_i (t_i - t_mean) = 0 (and Z^T D_w Z only by O(e^2))
         targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)
+        targets -= t_mean.astype(dtype)
         if class_weight is not None:  # rows scaled by sqrt(w_i): Z.T @ Z = X_c^T D_w X_c
             root_w = np.sqrt(weights[s:s + block_rows], dtype=dtype)[:, None]  # (B, 1)
             Z *= root_w
@@ -146,7 +149,7 @@ def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weig
         # Z.T is F-contiguous (D, B): syrk gives the upper triangle of Z.T @ Z without a copy
         block_gram = syrk(1.0, Z.T, beta=0.0, c=block_gram, overwrite_c=True)
         gram += block_gram
-        rhs += Z.T @ targets  # (D, B) @ (B, C) -> (D, C); X_c^T D_w 1 = 0: T needs no centring
+        rhs += Z.T @ targets  # (D, B) @ (B, C) -> (D, C)
     gram /= n
     rhs /= n
     gram[np.diag_indices(d)] += 2 * reg_strength
