@@ -3,7 +3,7 @@
 Usage (from the repository root; about 30 minutes on 2 cores with the defaults)::
 
     flock /tmp/linclass-bench.lock python -m benchmarks.bench_kmeans [--ks 100,400,1600,4000]
-        [--baselines 1600] [--compare 1600] [--no-cli]
+        [--baselines 1600] [--compare 1600] [--eps 0.1,3] [--no-cli]
 
 1. End to end, cold: ``linclass train --data <archive> --features kmeans --json`` with every
    default, in a fresh ``$LINCLASS_DATA`` (so decoding the JPEGs and extracting the features
@@ -14,7 +14,8 @@ Usage (from the repository root; about 30 minutes on 2 cores with the defaults):
    set and the rest default (mirror-symmetric codebook), and the classifier ``linclass train``
    uses for these features (``default_config("kmeans")``: least squares solved exactly); then
    the two codebook baselines (random whitened patches and random unit-norm directions, no
-   k-means) at ``--baselines`` centroids, and the codebook without mirroring.
+   k-means) at ``--baselines`` centroids, the codebook without mirroring, and the whitening
+   regularizers ``--eps`` (the paper's 0.1; the default is 1.0).
 3. At ``--compare`` centroids, on the same features: the default classifier against the
    minibatch SVM (``default_config("kmeans", "svm")``, the previous default).
 
@@ -38,7 +39,7 @@ from benchmarks._common import RESULTS_DIR, footer, write_results
 from linclass.classifier import LinearClassifier
 from linclass.config import default_config
 from linclass.data import load, train_val_split
-from linclass.features import FeaturePipeline
+from linclass.features import FeaturePipeline, KMeansFeatures
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
@@ -115,6 +116,8 @@ def main(argv=None):
                              "codebooks (0: skip)")
     parser.add_argument("--compare", type=int, default=1600,
                         help="K at which the minibatch SVM is fitted too (0: skip)")
+    parser.add_argument("--eps", default="0.1,3",
+                        help="whitening_eps values tried at --baselines centroids")
     parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end command")
     args = parser.parse_args(argv)
     load_avg = os.getloadavg()
@@ -137,23 +140,27 @@ def main(argv=None):
     dataset = load(str(ARCHIVE))
     train_idx, val_idx = train_val_split(dataset.labels, N_VAL, seed=0)
     lines += ["## Accuracy against K (in process; seconds per stage)", "",
-              "| codebook | mirror | K | features | classifier | val acc | train acc "
-              "| total s | seconds per stage |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    runs = [("kmeans", int(k), True) for k in args.ks.split(",") if k]
+              "| codebook | mirror | whitening eps | K | features | classifier | val acc "
+              "| train acc | total s | seconds per stage |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    eps = KMeansFeatures().whitening_eps
+    runs = [("kmeans", int(k), True, eps) for k in args.ks.split(",") if k]
     if args.baselines:
-        runs += [("patches", args.baselines, True), ("random", args.baselines, True),
-                 ("kmeans", args.baselines, False)]
-    for centroids, k, mirror in runs:
-        losses = (None, "svm") if k == args.compare and centroids == "kmeans" and mirror \
-            else (None,)
+        runs += [("patches", args.baselines, True, eps), ("random", args.baselines, True, eps),
+                 ("kmeans", args.baselines, False, eps)]
+        runs += [("kmeans", args.baselines, True, float(e)) for e in args.eps.split(",") if e]
+    for centroids, k, mirror, whitening_eps in runs:
+        losses = (None, "svm") if (k == args.compare and centroids == "kmeans" and mirror
+                                   and whitening_eps == eps) else (None,)
         scores, seconds = staged_run(dataset, train_idx, val_idx, losses, n_centroids=k,
-                                     centroids=centroids, mirror=mirror)
+                                     centroids=centroids, mirror=mirror,
+                                     whitening_eps=whitening_eps)
         stages = "; ".join(f"{name} {s:.1f}" for name, s in seconds.items())
         features = (2 if mirror else 4) * k
         for loss, (val, train, fit_seconds) in scores.items():
             total = sum(seconds.values()) + fit_seconds
-            lines.append(f"| {centroids} | {'yes' if mirror else 'no'} | {k} | {features} "
+            lines.append(f"| {centroids} | {'yes' if mirror else 'no'} | {whitening_eps:g} "
+                         f"| {k} | {features} "
                          f"| {loss} ({default_config('kmeans', loss).optimizer}) | {val:.4f} "
                          f"| {train:.4f} | {total:.0f} | {stages}; classifier {fit_seconds:.1f} |")
         write(lines, load_avg)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
+import linclass
 from linclass.features import FEATURES, FeaturePipeline
 from linclass.features import kmeans as km
 from linclass.features.kmeans import KMeansFeatures
@@ -199,6 +200,7 @@ def test_state_round_trip_gives_the_same_features(fitted):
 
 def test_registered_and_usable_in_a_pipeline():
     assert FEATURES["kmeans"] is KMeansFeatures
+    assert linclass.features.KMeansFeatures is KMeansFeatures  # the public name (SPEC section 4)
     images = smooth_images(20, seed=6)
     pipe = FeaturePipeline.from_spec("kmeans", cache=False,
                                      kmeans={"n_centroids": 6, "n_patches": 500})

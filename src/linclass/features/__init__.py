@@ -36,6 +36,7 @@ from linclass.features._pipeline import STANDARDIZE, FeaturePipeline
 from linclass.features._polar import polar
 from linclass.features._raw import RawPixels
 from linclass.features._registry import FEATURES
+from linclass.features.kmeans import KMeansFeatures
 
 __all__ = [
     "FEATURES",
@@ -47,6 +48,7 @@ __all__ = [
     "HOGFeatures",
     "HSVHistogram",
     "JointColorHistogram",
+    "KMeansFeatures",
     "PyramidColorHistogram",
     "RGBHistogram",
     "RawPixels",
