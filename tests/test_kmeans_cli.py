@@ -34,9 +34,11 @@ def test_train_flags_reach_the_saved_extractor(capsys, tmp_path):
 
 def test_no_mirror_flag_reaches_the_saved_extractor(capsys, tmp_path):
     out = tmp_path / "model.npz"
-    code, _, err = run(capsys, "train", *FLAGS, "--no-kmeans-mirror", "--out", str(out))
+    code, _, err = run(capsys, "train", *FLAGS, "--no-kmeans-mirror", "--kmeans-whitening",
+                       "0.5", "--out", str(out))
     assert code == 0, err
-    assert not linclass.model_file.load(out).pipeline.extractors[0].mirror
+    extractor = linclass.model_file.load(out).pipeline.extractors[0]
+    assert (extractor.mirror, extractor.whitening_eps) == (False, 0.5)
 
 
 def test_search_flags_reach_the_best_model(capsys, tmp_path):

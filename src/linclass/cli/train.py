@@ -69,6 +69,8 @@ _KMEANS_FLAGS = (
     ("--kmeans-patches", "n_patches", positive_int,
      "random training patches for whitening and k-means (default: 200000)"),
     ("--kmeans-iterations", "max_iter", positive_int, "Lloyd iterations (default: 10)"),
+    ("--kmeans-whitening", "whitening_eps", positive_float,
+     "ZCA regularizer added to the eigenvalues (default: 1.0; the paper: 0.1)"),
 )
 
 
