@@ -164,9 +164,9 @@ DEFAULTS = {
                         "batch_size": 256, "epochs": 30, "schedule": "cosine"},
     ("kmeans", "squared_hinge"): {"optimizer": "momentum", "lr": 3e-4, "reg_strength": 1e-4,
                                   "batch_size": 256, "epochs": 30, "schedule": "cosine"},
-    # k-means features, K = 4000 mirrored (8,000 columns): lambda = 30 / (2 N), N = 49,000,
-    # best of 3..300 on the standard split and on a 39,000 / 10,000 split
-    # (benchmarks/results/kmeans.md)
+    # k-means features, K = 4000 and 6000 mirrored (8,000 and 12,000 columns): lambda =
+    # 30 / (2 N), N = 49,000, best of 3..100 on the standard split and on a 39,000 / 10,000
+    # split of the training images
     ("kmeans", "least_squares"): {"optimizer": "exact", "reg_strength": 3e-4},
 }
 

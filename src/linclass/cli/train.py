@@ -63,7 +63,7 @@ def add_training_arguments(parser):
 
 #: ``(flag, KMeansFeatures parameter, type, help)`` of the numeric k-means flags.
 _KMEANS_FLAGS = (
-    ("--kmeans-centroids", "n_centroids", positive_int, "codebook size K (default: 4000)"),
+    ("--kmeans-centroids", "n_centroids", positive_int, "codebook size K (default: 6000)"),
     ("--kmeans-field", "receptive_field", positive_int, "patch side in pixels (default: 6)"),
     ("--kmeans-stride", "stride", positive_int, "step between encoded patches (default: 1)"),
     ("--kmeans-patches", "n_patches", positive_int,
