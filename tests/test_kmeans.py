@@ -198,6 +198,15 @@ def test_state_round_trip_gives_the_same_features(fitted):
     np.testing.assert_array_equal(rebuilt.transform(images), base.transform(images))
 
 
+def test_state_without_mirror_is_the_unmirrored_encoding(fitted):
+    base, images = fitted
+    plain = KMeansFeatures.from_state(base.params() | {"mirror": False}, base.arrays())
+    params = {k: v for k, v in base.params().items() if k != "mirror"}  # an older model file
+    old = KMeansFeatures.from_state(params, base.arrays())
+    assert not old.mirror
+    np.testing.assert_array_equal(old.transform(images[:5]), plain.transform(images[:5]))
+
+
 def test_registered_and_usable_in_a_pipeline():
     assert FEATURES["kmeans"] is KMeansFeatures
     assert linclass.features.KMeansFeatures is KMeansFeatures  # the public name (SPEC section 4)

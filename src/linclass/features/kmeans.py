@@ -417,6 +417,12 @@ class KMeansFeatures(Extractor):
 
     # -- state -------------------------------------------------------------------------------
 
+    @classmethod
+    def from_state(cls, params, arrays):
+        """Rebuild from ``params()`` and ``arrays()``; state without ``mirror`` (model files
+        written before it existed) holds the unmirrored encoding."""
+        return super().from_state({"mirror": False, **params}, arrays)
+
     def arrays(self):
         self._check_fitted()
         return {"mean": self.mean_, "whitening": self.whitening_, "centroids": self.centroids_}
