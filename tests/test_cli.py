@@ -119,6 +119,14 @@ def test_bad_flag_values_are_usage_errors(flags):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("command", "offered"), [("train", True), ("search", True),
+                                                  ("evaluate", False), ("report", False)])
+def test_val_size_only_where_a_validation_split_is_held_out(command, offered):
+    result = linclass(command, "--help")
+    assert result.returncode == 0
+    assert ("--val-size" in result.stdout) == offered
+
+
 def test_missing_data_exits_1_without_traceback(tmp_path):
     result = linclass("train", "--data", tmp_path / "nowhere", "--out", tmp_path / "m.npz")
     assert result.returncode == 1

@@ -23,8 +23,9 @@ def val_size(text):
     return value
 
 
-def add_data_arguments(parser, *, split_default=None):
-    """Add ``--data``, ``--split``, ``--image-size``, ``--skip-bad`` and ``--val-size``."""
+def add_data_arguments(parser, *, split_default=None, hold_out=True):
+    """Add ``--data``, ``--split``, ``--image-size``, ``--skip-bad`` and, for commands that
+    hold out a validation split (``hold_out``), ``--val-size``."""
     group = parser.add_argument_group("data")
     group.add_argument(
         "--data", default="digits", metavar="SOURCE",
@@ -39,9 +40,10 @@ def add_data_arguments(parser, *, split_default=None):
                        help="resize every image to H x W (needed when sizes differ)")
     group.add_argument("--skip-bad", action="store_true",
                        help="skip unreadable images (and report how many) instead of failing")
-    group.add_argument("--val-size", type=val_size, default=None, metavar="N",
-                       help="validation images held out from training: a count or a "
-                            "fraction (default: 1000 for 20,000+ images, else 10%%)")
+    if hold_out:
+        group.add_argument("--val-size", type=val_size, default=None, metavar="N",
+                           help="validation images held out from training: a count or a "
+                                "fraction (default: 1000 for 20,000+ images, else 10%%)")
     return group
 
 

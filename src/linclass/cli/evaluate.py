@@ -20,7 +20,7 @@ def add_parser(subparsers, parent):
                     "CIFAR-10 source is read from its test images unless --split says "
                     "otherwise.")
     p.add_argument("--model", required=True, metavar="MODEL", help="model file (.npz)")
-    add_data_arguments(p, split_default="test")
+    add_data_arguments(p, split_default="test", hold_out=False)
     return p
 
 

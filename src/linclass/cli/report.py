@@ -23,7 +23,7 @@ def add_parser(subparsers, parent):
                    help="directory for index.html and the PNGs (created if missing)")
     p.add_argument("--search", metavar="CSV",
                    help="results table of 'linclass search' to plot as well")
-    add_data_arguments(p)
+    add_data_arguments(p, hold_out=False)
     return p
 
 
