@@ -47,6 +47,12 @@ def test_min_steps_grows_only_short_trainings(n_train, batch, epochs, expected):
     assert grown.lr == config.lr
 
 
+def test_min_steps_leaves_a_solver_alone():
+    config = default_config("kmeans", "least_squares")
+    assert config.optimizer == "exact"
+    assert min_steps_config(config, 100) is config
+
+
 def test_flip_trained_model_round_trips(tmp_path):
     """A model trained on flipped copies predicts the same after save -> load; augmentation
     only touches the training split (validation rows are the original images)."""

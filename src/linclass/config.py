@@ -197,7 +197,11 @@ MIN_STEPS = 1500
 
 def min_steps_config(config, n_train, min_steps=MIN_STEPS):
     """``config`` with its epochs grown so that training on ``n_train`` rows takes at least
-    ``min_steps`` minibatch steps: ``max(epochs, ceil(min_steps / ceil(n_train / batch)))``."""
+    ``min_steps`` minibatch steps: ``max(epochs, ceil(min_steps / ceil(n_train / batch)))``.
+
+    A solver (``optimizer="exact"``) takes no steps: its config is returned unchanged."""
     _check_count("n_train", n_train)
+    if config.optimizer in SOLVERS:
+        return config
     steps_per_epoch = math.ceil(n_train / config.batch_size)
     return replace(config, epochs=max(config.epochs, math.ceil(min_steps / steps_per_epoch)))

@@ -282,8 +282,7 @@ def _run(args, group=None):
     augment = args.augment or default_augment(args.features, dataset.image_shape)
     model, scores, val_idx = fit_image_classifier(dataset, config, args.features,
                                                   args.val_size, args.seed, augment,
-                                                  min_steps=args.epochs is None
-                                                  and config.optimizer not in SOLVERS,
+                                                  min_steps=args.epochs is None,
                                                   extractor_params=extractor_params)
     clf = model.classifier
     config = replace(config, epochs=clf.epochs)
