@@ -41,17 +41,13 @@ RESULTS = RESULTS_DIR / "loss.md"
 MiB = 1 << 20
 
 
-def loss_kwargs(name):
-    return {} if name == "softmax" else {"margin": 1.0}
-
-
 def naive_linear_loss(name, W, b, X, y, reg_strength):
     """The notebook's naive version: a loop over rows around the loop loss."""
     n, c = X.shape[0], W.shape[1]
     scores = np.empty((n, c), dtype=W.dtype)
     for i in range(n):
         scores[i] = X[i] @ W + b  # (D,) @ (D, C) -> (C,)
-    loss, dscores = getattr(reference, name)(scores, y, **loss_kwargs(name))
+    loss, dscores = getattr(reference, name)(scores, y, margin=1.0)
     dW = np.zeros_like(W)
     for i in range(n):
         dW += np.outer(X[i], dscores[i])  # (D,) x (C,) -> (D, C)
@@ -76,9 +72,9 @@ def naive_vs_vectorized(repeats, rng):
         t_naive = best_of(lambda n=name: naive_linear_loss(n, W, b, X, y, reg_strength), repeats)
         t_vec = best_of(lambda n=name: lc.linear_loss(W, b, X, y, loss=n, reg="l2",
                                                       reg_strength=reg_strength), repeats)
-        t_loss_naive = best_of(lambda n=name: getattr(reference, n)(scores, y, **loss_kwargs(n)),
+        t_loss_naive = best_of(lambda n=name: getattr(reference, n)(scores, y, margin=1.0),
                                repeats)
-        t_loss_vec = best_of(lambda n=name: LOSSES[n](scores, y, **loss_kwargs(n)), repeats)
+        t_loss_vec = best_of(lambda n=name: LOSSES[n](scores, y, margin=1.0), repeats)
         rows.append((name, t_naive, t_vec, t_loss_naive, t_loss_vec))
     return rows
 

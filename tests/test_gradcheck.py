@@ -258,10 +258,10 @@ def test_check_all_rows():
 
 def test_check_all_fails_for_a_broken_loss(monkeypatch):
     # a deliberately broken loss in the registry (a real function, wrong gradient)
-    def broken(scores, y, margin=1.0):
-        loss, dscores = lc.losses.svm(scores, y, margin)
+    def broken(scores, y, weights, *, margin=1.0):
+        loss, dscores = lc.losses.WEIGHTED["svm"](scores, y, weights, margin=margin)
         return loss, 2 * dscores
 
-    monkeypatch.setitem(LOSSES, "broken", broken)
+    monkeypatch.setitem(lc.losses.WEIGHTED, "broken", broken)
     rows = check_all(["broken"], ["l2"])
     assert rows[0]["verdict"] == "wrong" and not rows[0]["passed"]

@@ -27,8 +27,7 @@ LECTURE_LABELS = np.array([0, 1, 2])
 
 
 def call(name, scores, y, margin=1.0, impl=lc.losses):
-    fn = getattr(impl, name)
-    return fn(scores, y) if name == "softmax" else fn(scores, y, margin=margin)
+    return getattr(impl, name)(scores, y, margin=margin)  # one signature for every loss
 
 
 def random_problem(seed, n=40, c=6, dtype=np.float64, scale=2.0):
@@ -414,3 +413,76 @@ def test_registry_lists_the_six_losses():
     for name, fn in LOSSES.items():
         assert fn is getattr(lc.losses, name)
         assert callable(getattr(reference, name))
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_every_loss_takes_margin_as_a_keyword_only(name):
+    scores, y = random_problem(7)
+    with pytest.raises(TypeError):
+        LOSSES[name](scores, y, 1.0)
+    assert LOSSES[name](scores, y, margin=1.0)[0] == LOSSES[name](scores, y)[0]
+
+
+def test_softmax_accepts_and_ignores_margin():
+    scores, y = random_problem(8)
+    loss, dscores = lc.losses.softmax(scores, y)
+    for margin in (0.5, 3.0):
+        loss_m, dscores_m = lc.losses.softmax(scores, y, margin=margin)
+        assert loss_m == loss
+        np.testing.assert_array_equal(dscores_m, dscores)
+        assert reference.softmax(scores, y, margin=margin)[0] == pytest.approx(loss, rel=1e-12)
+
+
+# ---------------------------------------------------------------- row-weighted kernels
+
+def test_weighted_registry_matches_the_losses():
+    assert list(lc.losses.WEIGHTED) == list(LOSSES)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weighted_none_is_the_mean_and_a_float_scales_the_sum(name, dtype):
+    scores, y = random_problem(9, dtype=dtype)
+    kernel = lc.losses.WEIGHTED[name]
+    mean = LOSSES[name](scores, y, margin=1.5)
+    none = kernel(scores, y, None, margin=1.5)
+    assert none[0] == mean[0]
+    np.testing.assert_array_equal(none[1], mean[1])
+    scaled = kernel(scores, y, 0.25, margin=1.5)
+    n = len(y)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert scaled[0] == pytest.approx(0.25 * n * mean[0], rel=tol)
+    np.testing.assert_allclose(scaled[1], 0.25 * n * mean[1], rtol=tol, atol=tol)
+    assert scaled[1].dtype == dtype
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_integer_row_weights_equal_repeated_rows(name):
+    scores, y = random_problem(10, n=30)
+    counts = np.random.default_rng(10).integers(0, 4, size=30)
+    counts[0] = 2
+    loss, dscores = lc.losses.WEIGHTED[name](scores, y, counts.astype(float), margin=1.3)
+    rep = np.repeat(np.arange(30), counts)
+    rep_loss, rep_dscores = LOSSES[name](scores[rep], y[rep], margin=1.3)
+    total = counts.sum()
+    assert loss == pytest.approx(total * rep_loss, rel=1e-12)
+    # the gradient of row i is the sum over its copies
+    summed = np.zeros_like(dscores)
+    np.add.at(summed, rep, rep_dscores)
+    np.testing.assert_allclose(dscores, total * summed, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_weighted_gradient_checks(name):
+    scores, y = random_problem(11, n=12, c=4)
+    weights = np.random.default_rng(11).uniform(0, 2, size=12)
+    kernel = lc.losses.WEIGHTED[name]
+    _, dscores = kernel(scores, y, weights, margin=1.0)
+    result = check(lambda s: kernel(s, y, weights, margin=1.0)[0], scores, dscores)
+    assert result.passed and result.max_relative_error < 1e-4
+
+
+def test_weighted_rejects_weights_of_the_wrong_length():
+    scores, y = random_problem(12)
+    with pytest.raises(ValueError, match=r"^weights must be a float or a 1-D array of 40"):
+        lc.losses.WEIGHTED["svm"](scores, y, np.ones(39))

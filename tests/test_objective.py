@@ -21,10 +21,8 @@ def problem(seed=0, n=53, d=11, c=5, dtype=np.float64):
 def unblocked(W, b, X, y, loss, reg, reg_strength, margin=1.0, l1_ratio=0.5):
     """The objective written out once, in the most straightforward way."""
     scores = X @ W + b
-    kwargs = {} if loss == "softmax" else {"margin": margin}
-    data_loss, dscores = LOSSES[loss](scores, y, **kwargs)
-    reg_kwargs = {"l1_ratio": l1_ratio} if reg == "elastic_net" else {}
-    penalty, dR = REGULARIZERS[reg](W, reg_strength, **reg_kwargs)
+    data_loss, dscores = LOSSES[loss](scores, y, margin=margin)
+    penalty, dR = REGULARIZERS[reg](W, reg_strength, l1_ratio=l1_ratio)
     return data_loss + penalty, X.T @ dscores + dR, dscores.sum(axis=0)
 
 
@@ -58,8 +56,7 @@ def test_bias_is_not_regularized(loss, reg):
     b = b + 5.0  # a large bias: a penalty on it would be visible
     loss0, dW0, db0 = lc.linear_loss(W, b, X, y, loss=loss, reg=reg, reg_strength=0.0)
     loss1, dW1, db1 = lc.linear_loss(W, b, X, y, loss=loss, reg=reg, reg_strength=3.0)
-    kwargs = {"l1_ratio": 0.5} if reg == "elastic_net" else {}
-    penalty, dR = REGULARIZERS[reg](W, 3.0, **kwargs)
+    penalty, dR = REGULARIZERS[reg](W, 3.0, l1_ratio=0.5)
     np.testing.assert_array_equal(db1, db0)
     assert loss1 - loss0 == pytest.approx(penalty, rel=1e-12)
     np.testing.assert_allclose(dW1 - dW0, dR, rtol=1e-12, atol=1e-14)

@@ -95,3 +95,21 @@ def test_unknown_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"^reg must be one of 'l2', 'l1', 'elastic_net', "
                                          r"'none', got 'l3'"):
         lc.linear_loss(W, b, X, y, reg="l3")
+
+
+@pytest.mark.parametrize("name", ["l2", "l1", "none"])
+def test_every_regularizer_takes_l1_ratio_and_only_elastic_net_uses_it(name):
+    W = np.random.default_rng(5).standard_normal((4, 3))
+    plain = REGULARIZERS[name](W, 0.3)
+    for ratio in (0.0, 0.9):
+        penalty, dW = REGULARIZERS[name](W, 0.3, l1_ratio=ratio)
+        assert penalty == plain[0]
+        np.testing.assert_array_equal(dW, plain[1])
+    assert REGULARIZERS["elastic_net"](W, 0.3, l1_ratio=0.0)[0] == pytest.approx(l2(W, 0.3)[0])
+    assert REGULARIZERS["elastic_net"](W, 0.3, l1_ratio=1.0)[0] == pytest.approx(l1(W, 0.3)[0])
+
+
+@pytest.mark.parametrize("name", list(REGULARIZERS))
+def test_l1_ratio_is_keyword_only(name):
+    with pytest.raises(TypeError):
+        REGULARIZERS[name](np.ones((2, 2)), 0.1, 0.5)

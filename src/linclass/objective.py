@@ -11,7 +11,12 @@ r"""The lecture's whole objective on a linear score function.
 
 Three separate pieces, as in the lecture: the score function ``S = X W + b``, a data loss
 from :mod:`linclass.losses`, a regularizer from :mod:`linclass.regularizers`. The bias is not
-regularized.
+regularized. :func:`loss_parts` returns the two terms apart (a training loop that logs them
+computes the penalty once); :func:`linear_loss` is their sum.
+
+With sample weights :math:`s_i` and class weights :math:`c_k` the data loss is the weighted
+mean :math:`\sum_i s_i c_{y_i} L_i / \sum_i s_i`: an integer :math:`s_i` counts as row i
+repeated :math:`s_i` times, and :math:`c = 1, s = 1` is the plain mean.
 
 Notes
 -----
@@ -23,20 +28,27 @@ several blocks of a NumPy X, contiguous runs of blocks go to ``THREADS`` threads
 single-threaded BLAS (the BLAS thread count is lowered with threadpoolctl for the duration of
 the call, process-wide); partial sums are added in a fixed order, so results are repeatable.
 torch tensors (CPU or CUDA, see :mod:`linclass.backend`) take the same row-blocked loop in
-the calling thread: torch parallelizes each product with its own intra-op threads.
+the calling thread: torch parallelizes each product with its own intra-op threads. A
+``scipy.sparse`` X (converted to CSR) is one block by default, in the calling thread:
+``S = X W`` and ``dW = X^T dS`` are sparse-times-dense products that touch only the stored
+entries.
 """
 
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from typing import Any, NamedTuple
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from linclass import backend
 from linclass._validation import fail, resolve
-from linclass.losses import LOSSES
+from linclass.losses import WEIGHTED
 from linclass.regularizers import REGULARIZERS
+
+__all__ = ["BLOCK_BYTES", "THREADS", "LossParts", "check_linear_inputs", "linear_loss",
+           "loss_parts"]
 
 #: Bytes of X per row block: small enough that the block stays in cache (two cores'
 #: blocks fit the 32 MiB L3 of the benchmark machine) between the two products, large
@@ -58,13 +70,22 @@ def _blas_controller():
     return ThreadpoolController()
 
 
+def _is_sparse(X):
+    return hasattr(X, "tocsr") and hasattr(X, "nnz")  # scipy.sparse, without importing it
+
+
 def check_linear_inputs(W, b, X, y):
     """Check the shapes of ``W (D, C)``, ``b (C,)``, ``X (N, D)``, ``y (N,)``.
 
-    NumPy input comes back as NumPy arrays; when ``W`` is a torch tensor, all four come back
-    as tensors on its device.
+    NumPy input comes back as NumPy arrays (a ``scipy.sparse`` X as CSR); when ``W`` is a
+    torch tensor, all four come back as tensors on its device.
     """
-    if backend.is_numpy(W):
+    if _is_sparse(X):
+        if not backend.is_numpy(W):
+            raise fail("X", "a dense array or tensor when W is a torch tensor",
+                       "a scipy.sparse matrix", "Pass X.toarray() or NumPy weights.")
+        W, b, X, y = np.asarray(W), np.asarray(b), X.tocsr(), np.asarray(y)
+    elif backend.is_numpy(W):
         W, b, X, y = np.asarray(W), np.asarray(b), np.asarray(X), np.asarray(y)
     else:
         device = backend.device_name(W)
@@ -86,27 +107,125 @@ def check_linear_inputs(W, b, X, y):
     return W, b, X, y
 
 
-def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
-                l1_ratio=0.5, block_rows=None, class_weight=None):
-    """Data loss plus regularization of the linear classifier ``scores = X @ W + b``.
+class LossParts(NamedTuple):
+    """The objective's two terms and its gradient, as :func:`loss_parts` returns them."""
+
+    #: The (weighted) mean data loss, a float.
+    data_loss: float
+    #: ``reg_strength * R(W)``, a float.
+    penalty: float
+    #: Gradient of ``data_loss + penalty`` with respect to W, (D, C).
+    dW: Any
+    #: Gradient with respect to b, (C,).
+    db: Any
+
+
+def loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
+               l1_ratio=0.5, block_rows=None, class_weight=None, sample_weight=None):
+    """Data loss and penalty of the linear classifier ``scores = X @ W + b``, apart.
 
     Parameters
     ----------
     W : ndarray or torch tensor of shape (D, C)
         A tensor (CPU or CUDA) makes the whole computation run in torch on its device.
     b : ndarray of shape (C,)
-    X : ndarray of shape (N, D), may be memory-mapped
+    X : ndarray of shape (N, D), may be memory-mapped, or a scipy.sparse matrix (NumPy W)
     y : ndarray of shape (N,), integer labels in [0, C)
     loss : {'svm', 'squared_hinge', 'crammer_singer', 'one_vs_all', 'softmax',
         'least_squares'}
     reg : {'l2', 'l1', 'elastic_net', 'none'}
     reg_strength : float, lambda >= 0
-    margin : float, the SVM margin Delta (ignored by softmax)
-    l1_ratio : float, the elastic net's share of L1
-    block_rows : int, rows of X per block (default: about ``BLOCK_BYTES`` of X)
+    margin : float, the loss's margin Delta (every loss takes it; softmax ignores it)
+    l1_ratio : float, the elastic net's share of L1 (every regularizer takes it; only the
+        elastic net uses it)
+    block_rows : int, rows of X per block (default: about ``BLOCK_BYTES`` of X; all rows for
+        a sparse X)
     class_weight : ndarray of shape (C,), optional
-        Weights w_c >= 0 per class: the data loss becomes (1/N) sum_i w[y_i] L_i
-        (scikit-learn's ``class_weight``).
+        Weights c_k >= 0 per class (scikit-learn's ``class_weight``).
+    sample_weight : ndarray of shape (N,), optional
+        Weights s_i >= 0 per row, not all 0. The data loss is
+        ``sum_i s_i c[y_i] L_i / sum_i s_i`` (c = 1 and s = 1 when not given): integer
+        weights equal repeating rows.
+
+    Returns
+    -------
+    LossParts
+        ``(data_loss, penalty, dW, db)``; dW and db are the gradients of the sum
+        ``data_loss + penalty``, in the computation's dtype (float32 when W and X are
+        float32, else float64), tensors on W's device when W is one.
+
+    Examples
+    --------
+    >>> W, b = np.ones((4, 3)), np.zeros(3)
+    >>> X, y = np.ones((5, 4)), np.array([0, 1, 2, 0, 1])
+    >>> parts = loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.5)
+    >>> parts.data_loss, parts.penalty  # C - 1 (all scores equal); 0.5 * 12
+    (2.0, 6.0)
+    """
+    loss_fn = resolve("loss", loss, WEIGHTED)
+    reg_fn = resolve("reg", reg, REGULARIZERS)
+    W, b, X, y = check_linear_inputs(W, b, X, y)
+    sparse = _is_sparse(X)
+    xp = backend.namespace(W)
+    dtype = np.result_type(W.dtype, X.dtype) if sparse else backend.float_dtype(W, X)
+    dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    W = backend.astype(W, dtype)
+    b = backend.astype(b, dtype)
+    n, d = X.shape
+    row_weights = _row_weights(y, W, dtype, class_weight, sample_weight)
+
+    if block_rows is None:
+        block_rows = n if sparse else max(1, BLOCK_BYTES // (d * dtype.itemsize))
+    elif not isinstance(block_rows, int | np.integer) or block_rows < 1:
+        raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
+    starts = range(0, n, block_rows)
+    n_threads = min(THREADS, len(starts)) if xp is np and not sparse else 1
+
+    def accumulate(chunk):  # the data loss, the dW accumulator and db over some row blocks
+        data_loss = 0.0
+        # dense: dW transposed (C, D), rows contiguous; sparse: dW (D, C)
+        acc = backend.zeros((d, W.shape[1]) if sparse else (W.shape[1], d), dtype, like=W)
+        db = xp.zeros_like(b)
+        for start in chunk:
+            stop = start + block_rows
+            Xb = X[start:stop].astype(dtype, copy=False) if sparse else \
+                backend.astype(X[start:stop], dtype)  # (B, D)
+            scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
+            scores += b
+            weights = 1.0 / n if row_weights is None else row_weights[start:stop]
+            block_loss, dscores = loss_fn(scores, y[start:stop], weights, margin=margin)
+            data_loss += block_loss
+            if sparse:
+                acc += Xb.T @ dscores  # (D, B) sparse @ (B, C)
+            else:
+                acc += dscores.T @ Xb  # (C, B) @ (B, D) -> (C, D), faster than Xb.T @ dscores
+            db += xp.sum(dscores, axis=0)
+        return data_loss, acc, db
+
+    if n_threads == 1:
+        data_loss, acc, db = accumulate(starts)
+    else:  # contiguous runs of blocks, one per thread, each with a single-threaded BLAS
+        m = len(starts)
+        chunks = [starts[k * m // n_threads:(k + 1) * m // n_threads] for k in range(n_threads)]
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            parts = list(_executor(n_threads).map(accumulate, chunks))
+        data_loss = sum(part[0] for part in parts)
+        acc, db = parts[0][1], parts[0][2]
+        for part in parts[1:]:
+            acc += part[1]
+            db += part[2]
+    penalty, dR = reg_fn(W, reg_strength, l1_ratio=l1_ratio)
+    dW = acc if sparse else backend.ascontiguous(acc.T)  # (D, C), C order
+    dW += backend.astype(dR, dtype)
+    return LossParts(data_loss, penalty, dW, db)
+
+
+def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
+                l1_ratio=0.5, block_rows=None, class_weight=None, sample_weight=None):
+    """Data loss plus regularization of the linear classifier ``scores = X @ W + b``.
+
+    The parameters are those of :func:`loss_parts`; the result is its
+    ``(data_loss + penalty, dW, db)``.
 
     Returns
     -------
@@ -124,62 +243,9 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     >>> round(linear_loss(W, b, X, y, loss="svm")[0], 6)  # C - 1 at W = 0
     2.0
     """
-    loss_fn = resolve("loss", loss, LOSSES)
-    reg_fn = resolve("reg", reg, REGULARIZERS)
-    W, b, X, y = check_linear_inputs(W, b, X, y)
-    if class_weight is not None:
-        class_weight = _check_class_weight(class_weight, W.shape[1])
-    xp = backend.namespace(W)
-    dtype = backend.float_dtype(W, X)
-    W = backend.astype(W, dtype)
-    b = backend.astype(b, dtype)
-    loss_kwargs = {} if loss == "softmax" else {"margin": margin}
-    reg_kwargs = {"l1_ratio": l1_ratio} if reg == "elastic_net" else {}
-
-    n, d = X.shape
-    if block_rows is None:
-        block_rows = max(1, BLOCK_BYTES // (d * dtype.itemsize))
-    elif not isinstance(block_rows, int | np.integer) or block_rows < 1:
-        raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
-    starts = range(0, n, block_rows)
-    n_threads = min(THREADS, len(starts)) if xp is np else 1
-
-    def accumulate(chunk):  # the data loss, dW transposed and db over some row blocks
-        data_loss = 0.0
-        dWt = backend.zeros((W.shape[1], d), dtype, like=W)  # (C, D), rows contiguous
-        db = xp.zeros_like(b)
-        for start in chunk:
-            Xb = backend.astype(X[start:start + block_rows], dtype)  # (B, D)
-            scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
-            scores += b
-            yb = y[start:start + block_rows]
-            if class_weight is None:
-                block_loss, dscores = loss_fn(scores, yb, **loss_kwargs)
-            else:
-                block_loss, dscores = _class_weighted(loss_fn, scores, yb, class_weight,
-                                                      loss_kwargs)
-            weight = Xb.shape[0] / n  # block means -> the mean over all N rows
-            data_loss += block_loss * weight
-            dscores *= weight  # a Python float keeps the dtype of dscores
-            dWt += dscores.T @ Xb  # (C, B) @ (B, D) -> (C, D), faster than Xb.T @ dscores
-            db += xp.sum(dscores, axis=0)
-        return data_loss, dWt, db
-
-    if n_threads == 1:
-        data_loss, dWt, db = accumulate(starts)
-    else:  # contiguous runs of blocks, one per thread, each with a single-threaded BLAS
-        m = len(starts)
-        chunks = [starts[k * m // n_threads:(k + 1) * m // n_threads] for k in range(n_threads)]
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            parts = list(_executor(n_threads).map(accumulate, chunks))
-        data_loss = sum(part[0] for part in parts)
-        dWt, db = parts[0][1], parts[0][2]
-        for part in parts[1:]:
-            dWt += part[1]
-            db += part[2]
-    penalty, dR = reg_fn(W, reg_strength, **reg_kwargs)
-    dW = backend.ascontiguous(dWt.T)  # (D, C), C order
-    dW += backend.astype(dR, dtype)
+    data_loss, penalty, dW, db = loss_parts(
+        W, b, X, y, loss, reg, reg_strength, margin=margin, l1_ratio=l1_ratio,
+        block_rows=block_rows, class_weight=class_weight, sample_weight=sample_weight)
     return data_loss + penalty, dW, db
 
 
@@ -193,21 +259,36 @@ def _check_class_weight(class_weight, n_classes):
     return class_weight
 
 
-def _class_weighted(loss_fn, scores, y, class_weight, loss_kwargs):
-    """``(1/n) sum_i w[y_i] L_i`` and its score gradient, from the losses' per-class means.
+def _check_sample_weight(sample_weight, n):
+    sample_weight = np.asarray(backend.to_numpy(sample_weight), dtype=np.float64)
+    if sample_weight.shape != (n,):
+        raise fail("sample_weight", f"a 1-D array of {n} weights (one per row of X)",
+                   f"shape {sample_weight.shape}")
+    if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+        raise fail("sample_weight", "finite weights >= 0", "a negative or non-finite weight")
+    total = sample_weight.sum()
+    if total <= 0:
+        raise fail("sample_weight", "weights with a positive sum", "all 0",
+                   "Give at least one row a weight > 0.")
+    return sample_weight, total
 
-    The rows of class c contribute ``w[c] * n_c / n`` times their mean loss, so one call of
-    ``loss_fn`` per class present gives the exact weighted loss and gradient.
-    """
-    xp = backend.namespace(scores)
+
+def _row_weights(y, W, dtype, class_weight, sample_weight):
+    """``r_i = s_i c[y_i] / sum_i s_i`` (N,) like W in ``dtype``, or None for the plain mean."""
+    if class_weight is None and sample_weight is None:
+        return None
     n = y.shape[0]
-    total = 0.0
-    dscores = xp.empty_like(scores)  # (n, C); every row belongs to one class below
-    for c in xp.unique_values(y):
-        rows = xp.nonzero(y == c)[0]
-        loss_c, dscores_c = loss_fn(scores[rows], y[rows], **loss_kwargs)
-        share = float(class_weight[int(c)]) * rows.shape[0] / n
-        total += share * loss_c
-        dscores_c *= share
-        dscores[rows] = dscores_c
-    return total, dscores
+    if sample_weight is None:
+        weights, total = np.ones(n), float(n)
+    else:
+        weights, total = _check_sample_weight(sample_weight, n)
+    if class_weight is not None:
+        class_weight = _check_class_weight(class_weight, W.shape[1])
+        labels = backend.to_numpy(y)
+        if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 \
+                or labels.max() >= W.shape[1]:
+            raise fail("y", f"integer class indices in [0, {W.shape[1]})",
+                       f"dtype {labels.dtype}, range [{labels.min()}, {labels.max()}]")
+        weights = weights * class_weight[labels]
+    weights /= total
+    return backend.asarray(weights.astype(dtype), backend.device_name(W))

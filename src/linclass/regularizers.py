@@ -1,6 +1,8 @@
-r"""Weight penalties ``R(W)``: ``regularizer(W, strength) -> (penalty, dW)``.
+r"""Weight penalties ``R(W)``: ``regularizer(W, strength, *, l1_ratio=0.5) -> (penalty, dW)``.
 
-``penalty = strength * R(W)``. The bias is never regularized (callers pass W only).
+``penalty = strength * R(W)``. The bias is never regularized (callers pass W only). Every
+regularizer takes the same keywords, so callers pass ``l1_ratio`` without asking which one
+they hold; only the elastic net uses it (``l2``, ``l1`` and ``none`` accept and ignore it).
 The L2 convention is CS231n's: :math:`R(W) = \sum W^2`, so ``dW = 2 * strength * W``
 (no factor 1/2).
 
@@ -23,8 +25,10 @@ def _check(W, strength):
     return np.asarray(W) if backend.is_numpy(W) else W
 
 
-def l2(W, strength):
+def l2(W, strength, *, l1_ratio=0.5):
     r"""L2 (weight decay): :math:`\lambda \sum_{kl} W_{kl}^2`, gradient :math:`2 \lambda W`.
+
+    ``l1_ratio`` is accepted and ignored (the shared signature).
 
     >>> l2(np.array([1.0, 0, 0, 0]), 1.0)[0], l2(np.array([0.25] * 4), 1.0)[0]
     (1.0, 0.25)
@@ -33,10 +37,11 @@ def l2(W, strength):
     return strength * float(backend.vdot(W, W)), (2 * strength) * W
 
 
-def l1(W, strength):
+def l1(W, strength, *, l1_ratio=0.5):
     r"""L1 (lasso): :math:`\lambda \sum_{kl} |W_{kl}|`.
 
-    Subgradient :math:`\lambda\,\mathrm{sign}(W)`, taken as 0 at 0.
+    Subgradient :math:`\lambda\,\mathrm{sign}(W)`, taken as 0 at 0. ``l1_ratio`` is accepted
+    and ignored (the shared signature).
 
     >>> l1(np.array([1.0, -2.0, 0.0]), 0.5)[0]
     1.5
@@ -46,7 +51,7 @@ def l1(W, strength):
     return strength * float(xp.sum(xp.abs(W))), strength * xp.sign(W)
 
 
-def elastic_net(W, strength, l1_ratio=0.5):
+def elastic_net(W, strength, *, l1_ratio=0.5):
     r"""Elastic net: :math:`\lambda\,(\rho \sum |W| + (1 - \rho) \sum W^2)`.
 
     :math:`\rho` is ``l1_ratio``. Gradient
@@ -63,8 +68,8 @@ def elastic_net(W, strength, l1_ratio=0.5):
     return p1 + p2, g1 + g2
 
 
-def none(W, strength=0.0):
-    """No regularization: penalty 0, gradient 0."""
+def none(W, strength=0.0, *, l1_ratio=0.5):
+    """No regularization: penalty 0, gradient 0 (``strength`` and ``l1_ratio`` are ignored)."""
     W = np.asarray(W) if backend.is_numpy(W) else W
     return 0.0, backend.namespace(W).zeros_like(W)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from linclass import backend
 from linclass._validation import check_positive, check_scores_labels
+from linclass.losses._weights import check_weights, scale_rows, weighted_total
 
 
 def _margins(scores: np.ndarray, y: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +28,7 @@ def _margins(scores: np.ndarray, y: np.ndarray, margin: float) -> tuple[np.ndarr
     return margins, rows
 
 
-def svm(scores, y, margin=1.0):
+def svm(scores, y, *, margin=1.0):
     r"""Weston–Watkins multiclass SVM (hinge) loss, the CS231n "multiclass SVM".
 
     .. math::
@@ -57,19 +58,23 @@ def svm(scores, y, margin=1.0):
     >>> round(loss, 2)
     2.9
     """
+    return weighted_svm(scores, y, None, margin=margin)
+
+
+def weighted_svm(scores, y, weights, *, margin=1.0):
+    """:func:`svm` with row weights: ``(sum_i w_i L_i, w_i dL_i/ds_i)`` (None: the mean)."""
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)
-    n = scores.shape[0]
+    weights = check_weights(weights, scores)
     margins, rows = _margins(scores, y, margin)
     backend.maximum_(margins, 0)
-    loss = float(margins.sum()) / n
+    loss = weighted_total(margins, weights)
     dscores = backend.namespace(scores).astype(margins > 0, scores.dtype)
     dscores[rows, y] = -dscores.sum(axis=1)
-    dscores /= n
-    return loss, dscores
+    return loss, scale_rows(dscores, weights)
 
 
-def squared_hinge(scores, y, margin=1.0):
+def squared_hinge(scores, y, *, margin=1.0):
     r"""Weston–Watkins multiclass SVM with squared hinges (L2-SVM).
 
     .. math::
@@ -87,19 +92,24 @@ def squared_hinge(scores, y, margin=1.0):
     >>> round(loss, 2)
     8.41
     """
+    return weighted_squared_hinge(scores, y, None, margin=margin)
+
+
+def weighted_squared_hinge(scores, y, weights, *, margin=1.0):
+    """:func:`squared_hinge` with row weights (None: the mean)."""
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)
-    n = scores.shape[0]
+    weights = check_weights(weights, scores)
     margins, rows = _margins(scores, y, margin)
     backend.maximum_(margins, 0)
-    loss = float(backend.vdot(margins, margins)) / n
+    loss = weighted_total(margins, weights, squared=True)
     dscores = margins
-    dscores *= 2 / n
+    dscores *= 2
     dscores[rows, y] = -dscores.sum(axis=1)
-    return loss, dscores
+    return loss, scale_rows(dscores, weights)
 
 
-def crammer_singer(scores, y, margin=1.0):
+def crammer_singer(scores, y, *, margin=1.0):
     r"""Crammer–Singer (structured) multiclass SVM: a margin to the best wrong class only.
 
     .. math::
@@ -118,9 +128,14 @@ def crammer_singer(scores, y, margin=1.0):
     >>> round(loss, 2)
     2.9
     """
+    return weighted_crammer_singer(scores, y, None, margin=margin)
+
+
+def weighted_crammer_singer(scores, y, weights, *, margin=1.0):
+    """:func:`crammer_singer` with row weights (None: the mean)."""
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)
-    n = scores.shape[0]
+    weights = check_weights(weights, scores)
     xp = backend.namespace(scores)
     rows = backend.arange(scores.shape[0], scores)
     wrong = xp.asarray(scores, copy=True)
@@ -128,15 +143,16 @@ def crammer_singer(scores, y, margin=1.0):
     best_wrong = xp.argmax(wrong, axis=1)  # (N,)
     hinge = scores[rows, best_wrong] - scores[rows, y] + margin  # (N,)
     active = hinge > 0
-    loss = float(hinge[active].sum()) / n
+    backend.maximum_(hinge, 0)
+    loss = weighted_total(hinge, weights)
+    step = scale_rows(xp.astype(active, scores.dtype)[:, None], weights)[:, 0]
     dscores = xp.zeros_like(scores)
-    step = xp.astype(active, scores.dtype) / n
     dscores[rows, best_wrong] = step
     dscores[rows, y] = -step
     return loss, dscores
 
 
-def one_vs_all(scores, y, margin=1.0):
+def one_vs_all(scores, y, *, margin=1.0):
     r"""One-vs-all hinge loss: an independent binary SVM per class.
 
     With targets :math:`t_{ij} = +1` if :math:`j = y_i` and :math:`-1` otherwise,
@@ -154,16 +170,21 @@ def one_vs_all(scores, y, margin=1.0):
     >>> round(loss, 2)
     6.1
     """
+    return weighted_one_vs_all(scores, y, None, margin=margin)
+
+
+def weighted_one_vs_all(scores, y, weights, *, margin=1.0):
+    """:func:`one_vs_all` with row weights (None: the mean)."""
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)
-    n = scores.shape[0]
+    weights = check_weights(weights, scores)
     xp = backend.namespace(scores)
     rows = backend.arange(scores.shape[0], scores)
     targets = xp.full_like(scores, -1)
     targets[rows, y] = 1
     hinge = margin - targets * scores  # (N, C)
     active = hinge > 0
-    loss = float(hinge[active].sum()) / n
+    backend.maximum_(hinge, 0)
+    loss = weighted_total(hinge, weights)
     dscores = -targets * xp.astype(active, scores.dtype)  # (N, C): -t_ij where active
-    dscores /= n
-    return loss, dscores
+    return loss, scale_rows(dscores, weights)

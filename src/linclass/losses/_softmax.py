@@ -8,6 +8,7 @@ References
 
 from linclass import backend
 from linclass._validation import check_scores_labels, fail
+from linclass.losses._weights import check_weights, scale_rows, weighted_total
 
 
 def softmax_probabilities(scores):
@@ -26,7 +27,7 @@ def softmax_probabilities(scores):
     return shifted
 
 
-def softmax(scores, y):
+def softmax(scores, y, *, margin=1.0):
     r"""Softmax cross-entropy loss.
 
     .. math::
@@ -41,6 +42,9 @@ def softmax(scores, y):
     ----------
     scores : ndarray of shape (N, C)
     y : ndarray of shape (N,), integer labels in [0, C)
+    margin : float
+        Accepted and not used: cross-entropy has no margin. Every loss takes the same
+        keywords, so callers pass ``margin`` without asking which loss they hold.
 
     Returns
     -------
@@ -54,16 +58,22 @@ def softmax(scores, y):
     >>> round(loss, 2)
     2.04
     """
+    return weighted_softmax(scores, y, None, margin=margin)
+
+
+def weighted_softmax(scores, y, weights, *, margin=1.0):
+    """:func:`softmax` with row weights (None: the mean); ``margin`` is not used."""
     scores, y = check_scores_labels(scores, y)
-    n = scores.shape[0]
+    weights = check_weights(weights, scores)
     xp = backend.namespace(scores)
-    rows = backend.arange(n, scores)
+    rows = backend.arange(scores.shape[0], scores)
     shifted = scores - xp.max(scores, axis=1, keepdims=True)  # (N, C), max entry 0
     exp = xp.exp(shifted)
     sum_exp = xp.sum(exp, axis=1)  # (N,)
-    loss = float(xp.sum(xp.log(sum_exp)) - xp.sum(shifted[rows, y])) / n
+    row_loss = xp.log(sum_exp)
+    row_loss -= shifted[rows, y]  # (N,): log sum_j e^{s_ij} - s_iy_i, shifted
+    loss = weighted_total(row_loss, weights)
     dscores = exp
     dscores /= sum_exp[:, None]
     dscores[rows, y] -= 1
-    dscores /= n
-    return loss, dscores
+    return loss, scale_rows(dscores, weights)

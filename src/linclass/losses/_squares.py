@@ -8,9 +8,10 @@ References
 
 from linclass import backend
 from linclass._validation import check_positive, check_scores_labels
+from linclass.losses._weights import check_weights, scale_rows, weighted_total
 
 
-def least_squares(scores, y, margin=1.0):
+def least_squares(scores, y, *, margin=1.0):
     r"""One-vs-all least squares (RLSC, the loss of scikit-learn's ``RidgeClassifier``).
 
     With targets :math:`t_{ij} = +\Delta` if :math:`j = y_i` and :math:`-\Delta` otherwise,
@@ -48,12 +49,16 @@ def least_squares(scores, y, margin=1.0):
     >>> round(loss, 2)
     21.27
     """
+    return weighted_least_squares(scores, y, None, margin=margin)
+
+
+def weighted_least_squares(scores, y, weights, *, margin=1.0):
+    """:func:`least_squares` with row weights (None: the mean)."""
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)
-    n = scores.shape[0]
-    rows = backend.arange(n, scores)
+    weights = check_weights(weights, scores)
+    rows = backend.arange(scores.shape[0], scores)
     residuals = scores + margin  # (N, C): s_ij - t_ij for the wrong classes
     residuals[rows, y] -= 2 * margin  # the correct class's target is +margin
-    loss = 0.5 * float(backend.vdot(residuals, residuals)) / n
-    residuals /= n
-    return loss, residuals
+    loss = 0.5 * weighted_total(residuals, weights, squared=True)
+    return loss, scale_rows(residuals, weights)

@@ -12,7 +12,7 @@ import numpy as np
 from linclass._validation import check_scores_labels
 
 
-def svm(scores, y, margin=1.0):
+def svm(scores, y, *, margin=1.0):
     """Weston–Watkins: ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin)``."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -30,7 +30,7 @@ def svm(scores, y, margin=1.0):
     return loss / n, dscores / n
 
 
-def squared_hinge(scores, y, margin=1.0):
+def squared_hinge(scores, y, *, margin=1.0):
     """``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin) ** 2``."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -48,7 +48,7 @@ def squared_hinge(scores, y, margin=1.0):
     return loss / n, dscores / n
 
 
-def crammer_singer(scores, y, margin=1.0):
+def crammer_singer(scores, y, *, margin=1.0):
     """``L_i = max(0, margin + max_{j != y_i} s_j - s_{y_i})``; ties go to the first class."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -67,7 +67,7 @@ def crammer_singer(scores, y, margin=1.0):
     return loss / n, dscores / n
 
 
-def one_vs_all(scores, y, margin=1.0):
+def one_vs_all(scores, y, *, margin=1.0):
     """``L_i = sum_j max(0, margin - t_j s_j)`` with ``t_j = +1`` for ``j = y_i``, else -1."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -83,8 +83,8 @@ def one_vs_all(scores, y, margin=1.0):
     return loss / n, dscores / n
 
 
-def softmax(scores, y):
-    """``L_i = -log(exp(s_{y_i}) / sum_j exp(s_j))``, shifted by the row maximum."""
+def softmax(scores, y, *, margin=1.0):
+    """``L_i = -log(exp(s_{y_i}) / sum_j exp(s_j))``, shifted by the row maximum (no margin)."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
     loss = 0.0
@@ -99,7 +99,7 @@ def softmax(scores, y):
     return loss / n, dscores / n
 
 
-def least_squares(scores, y, margin=1.0):
+def least_squares(scores, y, *, margin=1.0):
     """``L_i = 1/2 sum_j (s_j - t_j) ** 2`` with ``t_j = +margin`` for ``j = y_i``, else -margin."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
