@@ -1,0 +1,110 @@
+"""What the checker returns: one :class:`CheckResult` per check, gathered in a :class:`CheckReport`."""
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["CheckReport", "CheckResult", "Mismatch"]
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One quantity of a failing case that differs from what was expected.
+
+    ``quantity`` is ``"loss"``, the gradient's name (``"dW"`` or ``"dscores"``), an input's
+    name (for the check that inputs stay unchanged), ``"call"`` when the function raised or
+    returned the wrong thing, or ``"time"``. For an array, ``index`` is the entry shown
+    (the one with the largest difference) and ``expected``/``obtained`` its two values.
+    """
+
+    quantity: str
+    expected: object
+    obtained: object
+    index: tuple | None = None
+
+    def describe(self):
+        """``dW[3, 1]: expected 0.25, obtained 0.125`` (one line)."""
+        where = self.quantity
+        if self.index is not None:
+            where += "[" + ", ".join(str(i) for i in self.index) + "]"
+        return f"{where}: expected {_show(self.expected)}, obtained {_show(self.obtained)}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check.
+
+    ``status`` is ``"passed"``, ``"failed"``, ``"skipped"`` (does not apply to this loss or
+    version) or ``"info"`` (a measurement, never a failure). ``summary`` is the verdict in
+    words; a failed check names its first failing ``case``, the ``mismatches`` found in it and
+    ``hints`` on the likely mistake (the first is :attr:`hint`).
+    """
+
+    name: str
+    title: str
+    status: str
+    summary: str
+    case: str | None = None
+    mismatches: tuple = ()
+    hints: tuple = ()
+    details: dict = field(default_factory=dict)
+
+    @property
+    def passed(self):
+        """True or False for a check that ran; None for ``skipped`` and ``info``."""
+        return {"passed": True, "failed": False}.get(self.status)
+
+    @property
+    def hint(self):
+        """The first hint, or None."""
+        return self.hints[0] if self.hints else None
+
+    def to_dict(self):
+        result = asdict(self)
+        result["passed"], result["hint"] = self.passed, self.hint
+        result["mismatches"] = [
+            {**asdict(m), "index": None if m.index is None else list(m.index)}
+            for m in self.mismatches]
+        result["hints"] = list(self.hints)
+        return result
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Every check of one function, with what was checked against what.
+
+    ``signature`` is ``"assignment"`` (``f(W, X, y, reg) -> (loss, dW)``) or ``"scores"``
+    (``f(scores, y) -> (loss, dscores)``); ``loss`` the name of the loss in
+    :mod:`linclass.losses.reference` it was compared with. ``signature_source`` and
+    ``loss_source`` say how each was found (``"given"``, ``"detected"``, ``"name"`` for the
+    function's name, ``"closest"`` when no loss matched); ``notes`` explain the detection.
+    """
+
+    target: str
+    signature: str
+    signature_source: str
+    loss: str
+    loss_source: str
+    checks: tuple
+    notes: tuple = ()
+
+    @property
+    def passed(self):
+        """True when no check failed."""
+        return not self.failed
+
+    @property
+    def failed(self):
+        """The checks that failed, in order."""
+        return [c for c in self.checks if c.passed is False]
+
+    def to_dict(self):
+        """A JSON-ready dict (``passed``, the detection, and ``checks`` as dicts)."""
+        return {"target": self.target, "passed": self.passed, "signature": self.signature,
+                "signature_source": self.signature_source, "loss": self.loss,
+                "loss_source": self.loss_source, "notes": list(self.notes),
+                "checks": [c.to_dict() for c in self.checks]}
+
+
+def _show(value):
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
