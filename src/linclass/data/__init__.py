@@ -10,6 +10,7 @@
 from linclass.data import toy
 from linclass.data._cache import cache_dir
 from linclass.data._dataset import Dataset
+from linclass.data._decode import ImageBatch, read_image, read_images
 from linclass.data._load import load
 from linclass.data.features import Features, is_feature_source, load_features
 from linclass.data.splits import default_val_size, dev_subset, train_val_split
@@ -17,12 +18,15 @@ from linclass.data.splits import default_val_size, dev_subset, train_val_split
 __all__ = [
     "Dataset",
     "Features",
+    "ImageBatch",
     "cache_dir",
     "default_val_size",
     "dev_subset",
     "is_feature_source",
     "load",
     "load_features",
+    "read_image",
+    "read_images",
     "toy",
     "train_val_split",
 ]

@@ -1,23 +1,55 @@
-"""Decode image files with Pillow, in parallel on every available core.
+"""The one image reader: files or bytes -> uint8 arrays, for every command that reads images.
 
-Each image is opened, EXIF-oriented, converted to RGB (or kept single-channel when it is
-grayscale), optionally resized to ``image_size`` = (H, W), and returned as a uint8 array
-(H, W, C). Pillow's decompression-bomb guard stays on: an image over
-``PIL.Image.MAX_IMAGE_PIXELS`` pixels fails like a corrupt one.
+:func:`read_image` reads one image, :func:`read_images` a batch (in parallel on every available
+core); folders and archives (``linclass.data.load``), ``linclass predict``, ``evaluate`` and
+``report`` all go through them, so an image gives the same array everywhere. The steps, in
+order:
+
+1. **Open** with Pillow, accepting only :data:`FORMATS`. An image of more than
+   :data:`MAX_PIXELS` pixels is refused from its header, before anything is decoded
+   (Pillow's own decompression-bomb error stays on as well); only the first frame of an
+   animated or multi-page file is read.
+2. **Orientation**: the EXIF orientation tag is applied (``ImageOps.exif_transpose``).
+3. **Depth** to 8 bits per channel: 16-bit images (``I;16*``, and ``I`` read as 16-bit) are
+   scaled ``round(v * 255 / 65535)`` (not clipped at 255, which whitens them); float images
+   (``F``) are taken to hold [0, 1] and scaled ``round(255 * clip(v, 0, 1))`` (NaN -> 0).
+4. **Colour**: palette, CMYK, YCbCr, LAB and HSV images become RGB; an alpha channel (RGBA,
+   LA, PA, palette transparency) is composited on a **white** background
+   (:data:`BACKGROUND`): ``c' = (a * c + (255 - a) * 255) / 255``, rounded.
+5. **Channels**: ``channels=None`` keeps grayscale images single-channel and makes every other
+   image RGB; ``channels=1`` converts RGB to luma (ITU-R 601-2, ``L = 0.299 R + 0.587 G +
+   0.114 B``, Pillow's ``convert("L")``); ``channels=3`` repeats a gray channel (R = G = B).
+6. **Size**: with ``size=(H, W)`` the 8-bit image is resized with :data:`RESAMPLE` (Pillow's
+   bilinear filter, which widens its support when shrinking, so downscaling is antialiased).
+   Training data, evaluation data and ``predict`` inputs all go through this one filter, as do
+   array sources (``digits``, CIFAR batches, ``.npz``) resized by :func:`resize_all`.
+
+Results are uint8 arrays (H, W, C) with C = 1 or 3.
 """
 
 import io
 import multiprocessing
 import os
+import warnings
+from collections import namedtuple
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
 
-#: File extensions read as images (case-insensitive); other files are ignored.
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
-#: Pillow modes decoded as one grayscale channel; every other mode becomes RGB.
-GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
+from linclass.errors import DataError
+
+#: File extensions read as images from folders and archives (case-insensitive).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+#: Pillow formats the reader opens; any other file is refused without being parsed further.
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
+#: Largest image accepted, in pixels (W * H): 2**26 = 67 megapixels, at most 201 MB as 8-bit
+#: RGB and 268 MB while a 32-bit (``I``/``F``) image is converted.
+MAX_PIXELS = 1 << 26
+#: The background that transparent pixels are composited on (white), as 8-bit RGB.
+BACKGROUND = (255, 255, 255)
+#: Pillow modes that are grayscale (one channel, possibly with alpha).
+GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 #: Images per task sent to a worker: large enough to amortize the transfer.
 CHUNK = 1000
 #: Workers are forked where the platform can (what benchmarks/bench_data.py measures, and no
@@ -26,32 +58,237 @@ _CONTEXT = (multiprocessing.get_context("fork")
             if "fork" in multiprocessing.get_all_start_methods() else None)
 
 
+#: The one resampling filter, by name (Pillow's ``Image.Resampling.BILINEAR``).
+RESAMPLE = "bilinear"
+
+
+def resample_filter():
+    """:data:`RESAMPLE` as Pillow's constant (Pillow is imported late: it is heavy)."""
+    from PIL import Image
+
+    return Image.Resampling.BILINEAR
+
+
 def is_image_name(name):
     return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
-def decode_one(payload, image_size=None):
-    """One image (bytes or a file path) -> uint8 array (H, W, 1) or (H, W, 3)."""
-    source = io.BytesIO(payload) if isinstance(payload, bytes) else payload
-    with Image.open(source) as image:
-        image = ImageOps.exif_transpose(image)
-        image = image.convert("L" if image.mode in GRAY_MODES else "RGB")
-        if image_size is not None:
-            height, width = image_size
-            if image.size != (width, height):
-                image = image.resize((width, height), Image.Resampling.BILINEAR)
-        array = np.asarray(image, dtype=np.uint8)
+def _to_8bit(image):
+    """A Pillow image of any mode -> mode ``L`` or ``RGB`` (steps 3 and 4 of the module doc)."""
+    from PIL import Image
+
+    mode = image.mode
+    if mode.startswith("I;16") or mode == "I":
+        values = np.asarray(image, dtype=np.float64)  # "I;16B" etc. come out native-endian
+        return Image.fromarray(np.rint(np.clip(values, 0, 65535) * (255 / 65535))
+                               .astype(np.uint8), "L")
+    if mode == "F":
+        values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0)
+        return Image.fromarray(np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8), "L")
+    if mode in ("1", "L", "RGB"):
+        return image.convert("L") if mode == "1" else image
+    has_alpha = (mode in ("RGBA", "LA", "La", "RGBa", "PA")
+                 or (mode == "P" and "transparency" in image.info))
+    if not has_alpha:
+        return image.convert("RGB")
+    gray = mode in ("LA", "La")
+    rgba = np.asarray(image.convert("LA" if gray else "RGBA"), dtype=np.float32)
+    color, alpha = rgba[..., :-1], rgba[..., -1:] / 255
+    background = np.float32(BACKGROUND[0]) if gray else np.asarray(BACKGROUND, np.float32)
+    out = np.rint(alpha * color + (1 - alpha) * background).astype(np.uint8)
+    return Image.fromarray(out[..., 0] if gray else out, "L" if gray else "RGB")
+
+
+def _resize(image, size):
+    """A Pillow image resized to ``size`` = (H, W) with :func:`resample_filter` (or as is)."""
+    height, width = size
+    if image.size == (width, height):
+        return image
+    return image.resize((width, height), resample_filter())
+
+
+def decode(source, size=None, channels=None):
+    """Read one image; the reason it cannot be read is raised as a :class:`DataError`.
+
+    ``source`` is bytes, a path or a binary file. The message is the reason alone (no file
+    name): callers add the name.
+    """
+    from PIL import Image, ImageOps
+
+    opened = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:  # Pillow parses untrusted bytes: any exception it raises means "unreadable"
+        with warnings.catch_warnings():  # Pillow warns above 89 Mpx: refused below anyway
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(opened, formats=FORMATS)
+        with image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise DataError(f"image of {width}x{height} = {width * height:,} pixels is over "
+                                f"the limit of {MAX_PIXELS:,} (a decompression bomb?)")
+            image = _to_8bit(ImageOps.exif_transpose(image))
+            if channels is not None and (image.mode == "L") != (channels == 1):
+                image = image.convert("L" if channels == 1 else "RGB")
+            if size is not None:
+                image = _resize(image, size)
+            array = np.asarray(image, dtype=np.uint8)
+    except DataError:
+        raise
+    except Image.UnidentifiedImageError:
+        raise DataError(f"not an image in a readable format ({', '.join(FORMATS)})") from None
+    except Exception as error:  # corrupt, truncated or hostile file
+        text = str(error).splitlines()[0] if str(error) else ""
+        raise DataError(f"{type(error).__name__}: {text}".rstrip(": ")) from None
     return array[:, :, None] if array.ndim == 2 else array
 
 
-def decode_chunk(payloads, image_size=None):
+def _name(source):
+    if isinstance(source, bytes | bytearray):
+        return "(bytes)"
+    return str(getattr(source, "name", source))
+
+
+def check_size(size, name="size"):
+    """``size`` as a pair (H, W) of positive ints, or None; else the standard ValueError."""
+    if size is None:
+        return None
+    from linclass._validation import fail
+
+    try:
+        height, width = (int(v) for v in size)
+        ok = height > 0 and width > 0 and (height, width) == tuple(size)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise fail(name, "a pair (H, W) of positive integers", repr(size))
+    return height, width
+
+
+def _check_channels(channels):
+    if channels not in (None, 1, 3):
+        from linclass._validation import fail
+
+        raise fail("channels", "None, 1 or 3", repr(channels))
+    return channels
+
+
+def read_image(source, size=None, channels=None):
+    """Read one image file as a uint8 array, the way every linclass command reads images.
+
+    Parameters
+    ----------
+    source : str, path-like, bytes or binary file
+        A PNG, JPEG, BMP, GIF, TIFF or WebP image (:data:`FORMATS`).
+    size : (int, int), optional
+        Resize to (H, W) with the bilinear filter (:data:`RESAMPLE`); by default the image
+        keeps its size.
+    channels : {None, 1, 3}, optional
+        1: grayscale (luma), 3: RGB, None: grayscale images stay single-channel and every
+        other image is RGB.
+
+    Returns
+    -------
+    ndarray of shape (H, W, C), uint8
+        EXIF orientation applied; 16-bit images scaled by 255/65535 and float images (taken
+        as [0, 1]) by 255; alpha composited on white (:data:`BACKGROUND`); palette, CMYK and
+        other colour modes converted to RGB. The module docstring gives each step.
+
+    Raises
+    ------
+    DataError
+        One line naming the file and the reason: not an image, corrupt or truncated, or over
+        :data:`MAX_PIXELS` pixels.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> buffer = io.BytesIO()
+    >>> Image.new("LA", (4, 2), (0, 0)).save(buffer, "PNG")  # fully transparent black
+    >>> read_image(buffer.getvalue(), size=(4, 8), channels=3)[0, 0]  # white background
+    array([255, 255, 255], dtype=uint8)
+    """
+    size, channels = check_size(size), _check_channels(channels)
+    try:
+        return decode(source, size, channels)
+    except DataError as error:
+        raise DataError(f"cannot read image {_name(source)}: {error}") from None
+
+
+#: What :func:`read_images` returns.
+ImageBatch = namedtuple("ImageBatch", ["images", "read", "skipped"])
+ImageBatch.__doc__ = """Images read by :func:`read_images`.
+
+images : ndarray (N, H, W, C) uint8, the readable images in order;
+read : tuple of the N sources read (in order); skipped : tuple of (source, reason) pairs."""
+
+
+def read_images(sources, size=None, channels=None, *, skip_bad=False, progress=None):
+    """Read many images with :func:`read_image`, in parallel, into one array.
+
+    Parameters
+    ----------
+    sources : sequence of str, path-like or bytes
+    size, channels
+        As in :func:`read_image`. Without ``size`` the images must share one size.
+    skip_bad : bool
+        Skip unreadable images (listed in ``skipped`` with their reason) instead of failing.
+    progress : callable, optional
+        ``progress(n_done, n_total)`` as images are decoded.
+
+    Returns
+    -------
+    ImageBatch
+        ``images`` (N, H, W, C) uint8; with ``channels=None`` C is 1 only when every image is
+        grayscale (gray images in an RGB batch get R = G = B).
+
+    Raises
+    ------
+    DataError
+        An unreadable image without ``skip_bad`` (naming it), no readable image at all, or
+        images of different sizes without ``size``.
+    """
+    sources = list(sources)
+    size, channels = check_size(size), _check_channels(channels)
+    decoded = decode_all([os.fspath(s) if isinstance(s, Path) else s for s in sources],
+                         size, progress, channels)
+    bad = [(s, a) for s, a in zip(sources, decoded, strict=True) if isinstance(a, str)]
+    if bad and not skip_bad:
+        source, reason = bad[0]
+        more = f" ({len(bad) - 1} more unreadable)" if len(bad) > 1 else ""
+        raise DataError(f"cannot read image {_name(source)}: {reason}{more}; "
+                        "pass --skip-bad to skip unreadable images")
+    good = [(s, a) for s, a in zip(sources, decoded, strict=True) if not isinstance(a, str)]
+    if not good:
+        raise DataError(f"none of the {len(sources)} images could be read")
+    return ImageBatch(stack([a for _, a in good], [_name(s) for s, _ in good], "the images"),
+                      tuple(s for s, _ in good), tuple(bad))
+
+
+def stack(arrays, names, where):
+    """One uint8 array (N, H, W, C) from images of one size; gray ones broadcast to RGB."""
+    shapes = {}
+    for name, a in zip(names, arrays, strict=True):
+        shapes.setdefault(a.shape[:2], name)
+    if len(shapes) > 1:
+        (s1, p1), (s2, p2) = list(shapes.items())[:2]
+        raise DataError(f"images in {where} differ in size: {p1} is {s1[0]}x{s1[1]} but "
+                        f"{p2} is {s2[0]}x{s2[1]}; pass --image-size H W to resize them")
+    channels = 1 if all(a.shape[2] == 1 for a in arrays) else 3
+    (height, width), = shapes
+    out = np.empty((len(arrays), height, width, channels), dtype=np.uint8)
+    for i, a in enumerate(arrays):
+        out[i] = a  # a grayscale image in an RGB set broadcasts to R = G = B
+    return out
+
+
+def decode_chunk(payloads, size=None, channels=None):
     """Decode a list of images; a failure becomes its one-line reason (a str) in place."""
     out = []
     for payload in payloads:
         try:
-            out.append(decode_one(payload, image_size))
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-            out.append(f"{type(error).__name__}: {error}")
+            out.append(decode(payload, size, channels))
+        except DataError as error:
+            out.append(str(error))
     return out
 
 
@@ -74,8 +311,9 @@ class Decoder:
     Fewer than :data:`CHUNK` images, or a single core, decode in this process.
     """
 
-    def __init__(self, image_size=None, progress=None):
+    def __init__(self, image_size=None, progress=None, channels=None):
         self.image_size = image_size
+        self.channels = channels
         self.progress = progress
         self.buffer = []
         self.parts = []  # per chunk: a Future, or the decoded list once collected
@@ -100,9 +338,10 @@ class Decoder:
         if n_workers() > 1:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(max_workers=n_workers(), mp_context=_CONTEXT)
-            self.parts.append(self.pool.submit(decode_chunk, self.buffer, self.image_size))
+            self.parts.append(self.pool.submit(decode_chunk, self.buffer, self.image_size,
+                                               self.channels))
         else:
-            self.parts.append(decode_chunk(self.buffer, self.image_size))
+            self.parts.append(decode_chunk(self.buffer, self.image_size, self.channels))
         self.buffer = []
         self._collect(wait=False)
 
@@ -126,23 +365,25 @@ class Decoder:
         return [image for part in self.parts for image in part]
 
 
-def decode_all(payloads, image_size=None, progress=None):
+def decode_all(payloads, image_size=None, progress=None, channels=None):
     """Decode every payload (bytes or paths): a list of arrays, or failure reasons (str)."""
-    with Decoder(image_size, progress) as decoder:
+    with Decoder(image_size, progress, channels) as decoder:
         for payload in payloads:
             decoder.add(payload)
         return decoder.results()
 
 
 def resize_all(images, image_size):
-    """Resize uint8 images (N, H, W, C) to ``image_size`` = (H', W') with Pillow (bilinear);
+    """Resize uint8 images (N, H, W, C) to ``image_size`` = (H', W') with the reader's filter;
     returned unchanged when they already have that size."""
+    from PIL import Image
+
     height, width = image_size
     if images.shape[1:3] == (height, width):
         return images
     out = np.empty((len(images), height, width, images.shape[3]), dtype=np.uint8)
     for i, image in enumerate(images):
-        resized = Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image)
-        resized = np.asarray(resized.resize((width, height), Image.Resampling.BILINEAR))
-        out[i] = resized.reshape(height, width, -1)
+        resized = _resize(Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image),
+                          image_size)
+        out[i] = np.asarray(resized).reshape(height, width, -1)
     return out

@@ -12,7 +12,7 @@ resolve identically:
 import numpy as np
 
 from linclass.data._dataset import Dataset
-from linclass.data._decode import IMAGE_EXTENSIONS, is_image_name
+from linclass.data._decode import IMAGE_EXTENSIONS, is_image_name, stack
 from linclass.errors import DataError
 
 SPLIT_FOLDERS = ("train", "test")
@@ -89,7 +89,7 @@ def assemble(members, class_names, decoded, *, where, skip_bad):
         path, reason = bad[0]
         more = f" ({len(bad) - 1} more bad files)" if len(bad) > 1 else ""
         raise DataError(f"cannot decode image {where}/{path}: {reason}{more}; "
-                        "pass --skip-bad (skip_bad=True) to skip unreadable images")
+                        "pass --skip-bad to skip unreadable images")
     keep = [(path, label, a) for (path, label), a in zip(members, decoded, strict=True)
             if not isinstance(a, str)]
     labels = np.array([label for _, label, _ in keep], dtype=np.int64)
@@ -97,18 +97,6 @@ def assemble(members, class_names, decoded, *, where, skip_bad):
     if missing:
         raise DataError(f"class '{missing[0]}' in {where} has no readable images "
                         f"({len(bad)} unreadable files skipped)")
-    shapes = {}
-    for path, _, a in keep:
-        shapes.setdefault(a.shape[:2], path)
-    if len(shapes) > 1:
-        (s1, p1), (s2, p2) = list(shapes.items())[:2]
-        raise DataError(f"images in {where} differ in size: {p1} is {s1[0]}x{s1[1]} but "
-                        f"{p2} is {s2[0]}x{s2[1]}; pass --image-size H W "
-                        "(image_size=(H, W)) to resize them")
-    channels = 1 if all(a.shape[2] == 1 for _, _, a in keep) else 3
-    (height, width), = shapes
-    images = np.empty((len(keep), height, width, channels), dtype=np.uint8)
-    for i, (_, _, a) in enumerate(keep):
-        images[i] = a  # a grayscale image in an RGB set broadcasts to R = G = B
+    images = stack([a for _, _, a in keep], [path for path, _, _ in keep], where)
     return Dataset(images, labels, tuple(class_names), where,
                    skipped=tuple(path for path, _ in bad))

@@ -10,7 +10,7 @@ from linclass._validation import fail
 from linclass.data import _cache, _cifar10
 from linclass.data._cifar import BATCH_FILES, load_batches
 from linclass.data._dataset import Dataset
-from linclass.data._decode import Decoder, decode_all, is_image_name, resize_all
+from linclass.data._decode import Decoder, check_size, decode_all, is_image_name, resize_all
 from linclass.data._imagefolder import assemble, find_layout
 from linclass.errors import DataError
 
@@ -60,7 +60,7 @@ def load(source="digits", *, split=None, image_size=None, skip_bad=False, progre
     """
     if split is not None and split not in SPLITS:
         raise fail("split", "one of None, 'train', 'test'", repr(split))
-    image_size = _check_image_size(image_size)
+    image_size = check_size(image_size, "image_size")
     options = {"split": split, "image_size": image_size, "skip_bad": bool(skip_bad),
                "progress": progress}
     if isinstance(source, str) and source == "digits":
@@ -79,19 +79,6 @@ def load(source="digits", *, split=None, image_size=None, skip_bad=False, progre
         raise DataError(f"cannot read {path}: a data file must be .npz, .tar, .tar.gz or "
                         f".tgz; SOURCE is one of {SOURCES_HELP}")
     raise DataError(f"data source {str(source)!r} not found: SOURCE is one of {SOURCES_HELP}")
-
-
-def _check_image_size(image_size):
-    if image_size is None:
-        return None
-    try:
-        height, width = (int(v) for v in image_size)
-        ok = height > 0 and width > 0 and (height, width) == tuple(image_size)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise fail("image_size", "a pair (H, W) of positive integers", repr(image_size))
-    return height, width
 
 
 def _resized(dataset, image_size):
