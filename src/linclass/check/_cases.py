@@ -14,6 +14,7 @@ as scores reach the assignment's signature as ``X = I`` (N x N) and ``W = scores
 """
 
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,10 +116,13 @@ def call(func, case):
     """Call ``func`` on fresh copies of the case's inputs and check what comes back."""
     args = case.args()
     try:
-        result = func(*args)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # NaN is reported instead
+            warnings.simplefilter("ignore")
+            result = func(*args)
     except Exception as error:  # the learner's bug, reported as a failed case
         return Outcome(error=f"raised {type(error).__name__}: {error}{_where(error)}",
-                       exception=type(error).__name__)
+                       exception=type(error).__name__,
+                       changed=tuple(_changed(case.inputs, args)))
     changed = tuple(_changed(case.inputs, args))
     shape = case.inputs[next(iter(case.inputs))].shape
     if not isinstance(result, tuple | list) or len(result) != 2:
