@@ -58,3 +58,42 @@ def test_train_with_report_writes_the_page(tmp_path, capsys):
     assert result["report"] == str(tmp_path / "page" / "index.html")
     text = (tmp_path / "page" / "index.html").read_text()
     assert "templates.png" in text and "learning_curves.png" in text
+
+
+def _write_split_folder(root, dataset, per_class):
+    """An image folder root/<split>/<class>/<i>.png with per_class[split] images per class."""
+    for split, n in per_class.items():
+        for k, name in enumerate(dataset.class_names):
+            folder = root / split / name
+            folder.mkdir(parents=True)
+            for i, image in enumerate(dataset.images[dataset.labels == k][:n]):
+                Image.fromarray(image[:, :, 0]).save(folder / f"{i}.png")
+
+
+def test_report_reads_the_test_part_by_default_and_says_so(model_file, tmp_path, capsys):
+    import linclass as lc
+
+    _write_split_folder(tmp_path / "data", lc.data.load("digits"), {"train": 3, "test": 2})
+    capsys.readouterr()
+    assert main(["report", "--model", str(model_file), "--data", str(tmp_path / "data"),
+                 "--out", str(tmp_path / "page")]) == 0
+    line = capsys.readouterr().out.strip()
+    assert f"on 20 images of {tmp_path / 'data' / 'test'} (--split test)" in line, line
+    assert main(["report", "--model", str(model_file), "--data", str(tmp_path / "data"),
+                 "--split", "train", "--out", str(tmp_path / "page"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["split"], result["n_images"]) == ("train", 30)
+
+
+def test_report_in_korean(model_file, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["report", "--model", str(model_file), "--data", "digits", "--lang", "ko",
+                 "--out", str(tmp_path / "ko"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["lang"] == "ko"
+    page = (tmp_path / "ko" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ko">' in page and "<h2>혼동 행렬</h2>" in page
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--model", str(model_file), "--lang", "fr", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "--lang" in capsys.readouterr().err

@@ -30,7 +30,7 @@ class Figure:
     height: int
 
 
-def render(title, tables, figures):
+def render(title, tables, figures, *, lang="en"):
     """The HTML text of the page.
 
     Parameters
@@ -38,8 +38,10 @@ def render(title, tables, figures):
     title : str
     tables : list of (heading, list of (key, value)) pairs, shown side by side at the top
     figures : list of :class:`Figure`, in page order
+    lang : str, the page's language (BCP 47 code, for ``<html lang>``)
     """
-    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+    parts = ["<!DOCTYPE html>", f'<html lang="{html.escape(lang)}">', "<head>",
+             '<meta charset="utf-8">',
              f"<title>{html.escape(title)}</title>", f"<style>{CSS}</style>", "</head>",
              "<body>", f"<h1>{html.escape(title)}</h1>", '<div class="tables">']
     for heading, rows in tables:

@@ -2,16 +2,19 @@
 
 Figures are built with the object-oriented API (:class:`matplotlib.figure.Figure`), never
 through ``pyplot``, so plotting touches no global figure state and needs no display.
+Figures in Korean (``lang="ko"``) are set in a font with Hangul (:func:`hangul_font`).
 """
 
 import functools
+import re
 
 import matplotlib
-from matplotlib import cycler
+from matplotlib import cycler, font_manager
 from matplotlib.figure import Figure
 
 from linclass._files import atomic_write
 from linclass._validation import fail
+from linclass.report._text import check_lang
 
 #: Dots per inch of every figure; a figure of ``w x h`` inches is ``100 w x 100 h`` pixels.
 DPI = 100
@@ -39,12 +42,69 @@ STYLE = {
 }
 
 
+#: Font families with Hangul, in order of preference: Noto Sans CJK (Debian's fonts-noto-cjk),
+#: Nanum Gothic (fonts-nanum), Noto Sans KR, and the system fonts of Windows and macOS.
+HANGUL_FAMILIES = ("Noto Sans CJK KR", "NanumGothic", "Noto Sans KR", "Malgun Gothic",
+                   "Apple SD Gothic Neo", "AppleGothic")
+#: File names of fonts with Hangul that matplotlib's font cache may predate (installed later).
+_HANGUL_FILES = re.compile(r"(?i)(NotoSansCJK|NotoSansKR|NanumGothic|malgun|AppleSDGothicNeo|"
+                           r"AppleGothic)[^/]*\.(ttf|otf|ttc)$")
+#: How to install one, for the error when none is found.
+HANGUL_INSTALL = ("apt-get install fonts-nanum (or fonts-noto-cjk) on Debian and Ubuntu; any "
+                  "of " + ", ".join(HANGUL_FAMILIES) + " elsewhere")
+
+
+@functools.cache
+def hangul_font():
+    """The family name of an installed font with Hangul, for figures in Korean.
+
+    Fonts installed after matplotlib built its font cache are found on disk and registered.
+
+    Raises
+    ------
+    ValueError
+        No font with Hangul is installed; the message says how to install one.
+    """
+    family = _installed_hangul_family()
+    if family is None:
+        for path in font_manager.findSystemFonts():
+            if _HANGUL_FILES.search(path):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue  # unreadable file or a collection this matplotlib can't open
+        family = _installed_hangul_family()
+    if family is not None:
+        return family
+    raise ValueError("a Korean report (--lang ko) needs a font with Hangul and none is "
+                     f"installed; install one: {HANGUL_INSTALL}")
+
+
+def _installed_hangul_family():
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((family for family in HANGUL_FAMILIES if family in installed), None)
+
+
+def style(lang="en"):
+    """The rcParams of every figure in ``lang``: :data:`STYLE`, plus a Hangul font for "ko".
+
+    In Korean, DejaVu Sans (matplotlib's font) stays first and the Hangul font is its
+    per-glyph fallback: Latin letters, digits and symbols look as in English, and mathtext
+    (the ticks of log axes, which has no fallback) keeps DejaVu's minus sign U+2212, which
+    Korean fonts such as Nanum Gothic lack.
+    """
+    if lang == "ko":
+        return {**STYLE, "font.family": ["DejaVu Sans", hangul_font()]}
+    return STYLE
+
+
 def styled(plot):
-    """Decorator: build the figure under :data:`STYLE` (the caller's rcParams are restored)."""
+    """Decorator: build the figure under :func:`style` for the plot's ``lang`` keyword
+    (default "en"; the caller's rcParams are restored)."""
 
     @functools.wraps(plot)
     def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
+        with matplotlib.rc_context(style(check_lang(kwargs.get("lang", "en")))):
             return plot(*args, **kwargs)
 
     return wrapper

@@ -4,6 +4,7 @@ import numpy as np
 
 from linclass._validation import fail
 from linclass.report._style import COLORS, SEQUENTIAL, check_class_names, new_figure, styled
+from linclass.report._text import text
 
 
 def confusion_matrix(y_true, y_pred, n_classes):
@@ -48,13 +49,14 @@ def per_class_accuracy(confusion):
 
 
 @styled
-def plot_confusion(confusion, class_names):
+def plot_confusion(confusion, class_names, *, lang="en"):
     """The confusion matrix as counts (left) and row-normalized (right).
 
     Parameters
     ----------
     confusion : ndarray of shape (C, C), rows = true class, columns = predicted class
     class_names : sequence of C str
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -69,17 +71,17 @@ def plot_confusion(confusion, class_names):
     size = 3.0 + 0.45 * len(names)
     fig = new_figure(2 * size + 1.5, size)
     accuracy = np.trace(confusion) / max(confusion.sum(), 1)
-    fig.suptitle(f"Confusion matrix ({confusion.sum()} examples, accuracy {accuracy:.3f})")
+    fig.suptitle(text(lang, "confusion_title", n=int(confusion.sum()), accuracy=accuracy))
     axes = fig.subplots(1, 2)
     for ax, matrix, title, label, fmt in (
-            (axes[0], confusion, "Counts", "examples", "d"),
-            (axes[1], normalized, "Row-normalized (recall per true class)",
-             "fraction of the true class", ".2f")):
+            (axes[0], confusion, text(lang, "counts"), text(lang, "examples"), "d"),
+            (axes[1], normalized, text(lang, "row_normalized"),
+             text(lang, "fraction_of_true_class"), ".2f")):
         image = ax.imshow(matrix, cmap=SEQUENTIAL, vmin=0)
         ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
         ax.set_yticks(range(len(names)), names)
-        ax.set_xlabel("predicted class")
-        ax.set_ylabel("true class")
+        ax.set_xlabel(text(lang, "predicted_class"))
+        ax.set_ylabel(text(lang, "true_class"))
         ax.set_title(title)
         fig.colorbar(image, ax=ax, label=label, shrink=0.8)
         if len(names) <= 20:
@@ -88,8 +90,14 @@ def plot_confusion(confusion, class_names):
 
 
 @styled
-def plot_per_class_accuracy(confusion, class_names):
+def plot_per_class_accuracy(confusion, class_names, *, lang="en"):
     """Per-class accuracy (:func:`per_class_accuracy`) as horizontal bars, overall as a line.
+
+    Parameters
+    ----------
+    confusion : ndarray of shape (C, C), rows = true class, columns = predicted class
+    class_names : sequence of C str
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -106,12 +114,13 @@ def plot_per_class_accuracy(confusion, class_names):
     ax.barh(rows, accuracy, color=COLORS[0])
     for row, value in zip(rows, accuracy, strict=True):
         ax.text(value + 0.01, row, f"{value:.2f}", va="center")
-    ax.axvline(overall, color=COLORS[1], linestyle="--", label=f"overall {overall:.3f}")
+    ax.axvline(overall, color=COLORS[1], linestyle="--",
+               label=text(lang, "overall", accuracy=overall))
     ax.set_yticks(rows, names)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.08)
-    ax.set_xlabel("accuracy (fraction of the class predicted correctly)")
-    ax.set_title("Accuracy per class")
+    ax.set_xlabel(text(lang, "per_class_axis"))
+    ax.set_title(text(lang, "per_class_title"))
     ax.legend(loc="lower right")
     return fig
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from linclass._validation import fail
 from linclass.report._style import COLORS, new_figure, styled
+from linclass.report._text import text
 
 #: Moving-average window as a share of the number of iterations.
 SMOOTHING = 0.02
@@ -45,7 +46,7 @@ def moving_average(values, window):
 
 
 @styled
-def plot_learning_curves(history, *, window=None):
+def plot_learning_curves(history, *, window=None, lang="en"):
     """Loss, accuracy and learning rate over training, one panel each.
 
     Parameters
@@ -56,6 +57,7 @@ def plot_learning_curves(history, *, window=None):
         (0-based index into the per-epoch lists).
     window : int, optional
         Moving-average window in iterations (default: 2 % of the iterations, at least 1).
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -81,63 +83,65 @@ def plot_learning_curves(history, *, window=None):
     ncols = 2 if len(panels) > 1 else 1
     nrows = -(-len(panels) // ncols)
     fig = new_figure(6.0 * ncols, 4.0 * nrows)
-    fig.suptitle("Learning curves")
+    fig.suptitle(text(lang, "curves_title"))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, panel in zip(axes, panels, strict=False):
-        panel(ax, history, window)
+        panel(ax, history, window, lang)
     for ax in axes[len(panels):]:
         fig.delaxes(ax)
     return fig
 
 
-def _raw_and_smoothed(ax, values, window, color, label):
+def _raw_and_smoothed(ax, values, window, color, label, lang):
     values = np.asarray(values, dtype=np.float64)
     iterations = np.arange(1, len(values) + 1)
-    ax.plot(iterations, values, color=color, alpha=0.3, linewidth=0.8, label=f"{label} (raw)")
+    ax.plot(iterations, values, color=color, alpha=0.3, linewidth=0.8,
+            label=text(lang, "raw_curve", label=label))
     centres, means = moving_average(values, window)
     ax.plot(centres + 1, means, color=color, linewidth=2,
-            label=f"{label} (mean of {min(window, len(values))})")
+            label=text(lang, "smoothed_curve", label=label, n=min(window, len(values))))
 
 
 def _loss_panel(title, curves):
-    """A panel of per-iteration losses, each raw and smoothed: ``curves`` = (key, colour, label)."""
-    def panel(ax, history, window):
+    """A panel of per-iteration losses, each raw and smoothed: ``title`` and ``curves`` =
+    (history key, colour, label) name catalog entries."""
+    def panel(ax, history, window, lang):
         for key, color, label in curves:
-            _raw_and_smoothed(ax, history[key], window, color, label)
-        ax.set_title(title)
-        ax.set_xlabel("iteration (mini-batch update)")
-        ax.set_ylabel("loss (mean over the mini-batch)")
+            _raw_and_smoothed(ax, history[key], window, color, text(lang, label), lang)
+        ax.set_title(text(lang, title))
+        ax.set_xlabel(text(lang, "iteration_axis"))
+        ax.set_ylabel(text(lang, "batch_loss_axis"))
         ax.legend()
     return panel
 
 
-_plot_total = _loss_panel("Loss per iteration (data + regularization)",
-                          [("loss", COLORS[0], "total loss")])
-_plot_parts = _loss_panel("Data loss and regularization loss",
-                          [("data_loss", COLORS[1], "data loss"),
-                           ("reg_loss", COLORS[2], "regularization loss")])
+_plot_total = _loss_panel("total_loss_title", [("loss", COLORS[0], "total_loss")])
+_plot_parts = _loss_panel("loss_parts_title", [("data_loss", COLORS[1], "data_loss"),
+                                               ("reg_loss", COLORS[2], "reg_loss")])
 
 
-def _plot_accuracy(ax, history, window):
+def _plot_accuracy(ax, history, window, lang):
     for key, color, label in (("train_accuracy", COLORS[0], "training"),
                               ("val_accuracy", COLORS[1], "validation")):
         values = np.asarray(history.get(key, ()), dtype=np.float64)
         if values.size:
-            ax.plot(np.arange(1, values.size + 1), values, "o-", color=color, label=label)
+            ax.plot(np.arange(1, values.size + 1), values, "o-", color=color,
+                    label=text(lang, label))
     best = history.get("best_epoch")
     if best is not None:
-        ax.axvline(int(best) + 1, color="0.4", linestyle="--", label=f"kept: epoch {best + 1}")
-    ax.set_title("Accuracy per epoch")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy (fraction correct)")
+        ax.axvline(int(best) + 1, color="0.4", linestyle="--",
+                   label=text(lang, "kept_epoch", epoch=int(best) + 1))
+    ax.set_title(text(lang, "accuracy_per_epoch"))
+    ax.set_xlabel(text(lang, "epoch"))
+    ax.set_ylabel(text(lang, "accuracy_axis"))
     ax.legend()
 
 
-def _plot_lr(ax, history, window):
+def _plot_lr(ax, history, window, lang):
     lr = np.asarray(history["lr"], dtype=np.float64)
     ax.plot(np.arange(1, lr.size + 1), lr, color=COLORS[3])
     if (lr > 0).all() and lr.max() > 2 * lr.min():
         ax.set_yscale("log")
-    ax.set_title("Learning rate")
-    ax.set_xlabel("iteration (mini-batch update)")
-    ax.set_ylabel("learning rate (step size)")
+    ax.set_title(text(lang, "learning_rate_title"))
+    ax.set_xlabel(text(lang, "iteration_axis"))
+    ax.set_ylabel(text(lang, "learning_rate_axis"))

@@ -32,6 +32,7 @@ from linclass.losses import LOSSES
 from linclass.objective import check_linear_inputs
 from linclass.regularizers import REGULARIZERS
 from linclass.report._style import SEQUENTIAL, new_figure, styled
+from linclass.report._text import text
 
 
 def random_directions(W, n, seed=0):
@@ -115,13 +116,15 @@ def loss_on_plane(W, b, X, y, *, loss="svm", reg="l2", reg_strength=0.0, margin=
 
 
 @styled
-def plot_landscape_1d(steps, curves, *, title="Loss along a random direction"):
+def plot_landscape_1d(steps, curves, *, title=None, lang="en"):
     """1-D slices, one panel per curve, the trained weights marked at step 0.
 
     Parameters
     ----------
     steps : ndarray of shape (n,)
     curves : dict {label: ndarray of shape (n,)}, e.g. one example and a batch average
+    title : str, optional, the figure's title (default: "Loss along a random direction")
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -131,27 +134,30 @@ def plot_landscape_1d(steps, curves, *, title="Loss along a random direction"):
     steps = np.asarray(steps, dtype=np.float64)
     curves = _check_curves(curves, (len(steps),))
     fig = new_figure(5.5 * len(curves), 4.0)
-    fig.suptitle(title)
+    fig.suptitle(text(lang, "landscape_1d_title") if title is None else title)
     axes = fig.subplots(1, len(curves), squeeze=False).ravel()
     for ax, (label, losses) in zip(axes, curves.items(), strict=True):
         ax.plot(steps, losses, linewidth=2)
         centre = np.interp(0.0, steps, losses)
-        ax.plot([0.0], [centre], "o", color="black", label="trained weights (a = 0)")
+        ax.plot([0.0], [centre], "o", color="black", label=text(lang, "trained_weights_at_0"))
         ax.set_title(label)
-        ax.set_xlabel("step a along direction D (1 = size of W)")
-        ax.set_ylabel("loss (mean per example)")
+        ax.set_xlabel(text(lang, "step_along_d"))
+        ax.set_ylabel(text(lang, "loss_per_example"))
         ax.legend()
     return fig
 
 
 @styled
-def plot_landscape_2d(steps, grids, *, title="Loss over a plane of two random directions"):
+def plot_landscape_2d(steps, grids, *, title=None, lang="en"):
     """2-D slices as colour maps with contour lines, one panel per grid.
 
     Parameters
     ----------
     steps : ndarray of shape (n,)
     grids : dict {label: ndarray of shape (n, n)}, as returned by :func:`loss_on_plane`
+    title : str, optional, the figure's title (default: "Loss over a plane of two random
+        directions")
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -161,19 +167,19 @@ def plot_landscape_2d(steps, grids, *, title="Loss over a plane of two random di
     steps = np.asarray(steps, dtype=np.float64)
     grids = _check_curves(grids, (len(steps), len(steps)))
     fig = new_figure(5.5 * len(grids), 4.8)
-    fig.suptitle(title)
+    fig.suptitle(text(lang, "landscape_2d_title") if title is None else title)
     axes = fig.subplots(1, len(grids), squeeze=False).ravel()
     for ax, (label, losses) in zip(axes, grids.items(), strict=True):
         mesh = ax.pcolormesh(steps, steps, losses, cmap=SEQUENTIAL, shading="nearest")
         ax.contour(steps, steps, losses, levels=12, colors="white", linewidths=0.7,
                    alpha=0.8)
-        ax.plot([0.0], [0.0], "*", color="red", markersize=12, label="trained weights")
+        ax.plot([0.0], [0.0], "*", color="red", markersize=12, label=text(lang, "trained_weights"))
         ax.set_aspect("equal")
         ax.set_title(label)
-        ax.set_xlabel("step a along D1 (1 = size of W)")
-        ax.set_ylabel("step b along D2 (1 = size of W)")
+        ax.set_xlabel(text(lang, "step_along_d1"))
+        ax.set_ylabel(text(lang, "step_along_d2"))
         ax.legend(loc="upper right")
-        fig.colorbar(mesh, ax=ax, label="loss (mean per example)", shrink=0.85)
+        fig.colorbar(mesh, ax=ax, label=text(lang, "loss_per_example"), shrink=0.85)
     return fig
 
 

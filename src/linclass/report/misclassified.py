@@ -11,6 +11,7 @@ import numpy as np
 
 from linclass._validation import check_scores_labels, fail
 from linclass.report._style import check_class_names, hide_frame, new_figure, show_image, styled
+from linclass.report._text import text
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def find_mistakes(scores, labels):
 
 
 @styled
-def plot_misclassified(images, labels, scores, class_names, *, per_class=8):
+def plot_misclassified(images, labels, scores, class_names, *, per_class=8, lang="en"):
     """For each class, a row of images wrongly predicted as that class.
 
     Each image is titled with its true class and score margin; the most confident mistakes
@@ -78,6 +79,7 @@ def plot_misclassified(images, labels, scores, class_names, *, per_class=8):
     scores : ndarray of shape (N, C)
     class_names : sequence of C str
     per_class : int, images per row
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -89,7 +91,7 @@ def plot_misclassified(images, labels, scores, class_names, *, per_class=8):
     per_class = _check_count("per_class", per_class)
     width, height = 1.25 * per_class + 1.4, 1.45 * len(names) + 0.9
     fig = new_figure(width, height, layout=None)  # a fixed grid: no layout solver needed
-    fig.suptitle("Misclassified images, by predicted class (title: true class, score margin)")
+    fig.suptitle(text(lang, "misclassified_title"))
     axes = fig.subplots(len(names), per_class, squeeze=False)
     fig.subplots_adjust(left=1.3 / width, right=1 - 0.1 / width, bottom=0.1 / height,
                         top=1 - 1.0 / height, wspace=0.15, hspace=0.55)
@@ -102,15 +104,17 @@ def plot_misclassified(images, labels, scores, class_names, *, per_class=8):
                            f"{names[mistakes.true[m]]}\n+{mistakes.margin[m]:.2f}", fontsize=8)
             else:
                 hide_frame(ax)
-        row[0].set_ylabel(f"as {names[k]}", rotation=0, ha="right", va="center")
+        row[0].set_ylabel(text(lang, "predicted_as", name=names[k]), rotation=0, ha="right",
+                          va="center")
     return fig
 
 
 @styled
-def plot_confident_mistakes(images, labels, scores, class_names, *, n=16, ncols=8):
+def plot_confident_mistakes(images, labels, scores, class_names, *, n=16, ncols=8, lang="en"):
     """The ``n`` most confident mistakes overall (largest score margin first).
 
-    Each image is titled ``true -> predicted`` with the margin.
+    Each image is titled ``true -> predicted`` with the margin; ``lang`` ("en" or "ko") is
+    the language of the title.
 
     Returns
     -------
@@ -123,7 +127,7 @@ def plot_confident_mistakes(images, labels, scores, class_names, *, n=16, ncols=
     nrows = max(1, math.ceil(n / ncols))
     width, height = 1.6 * ncols + 0.4, 1.8 * nrows + 0.7
     fig = new_figure(width, height, layout=None)
-    fig.suptitle(f"The {n} most confident mistakes (true -> predicted, score margin)")
+    fig.suptitle(text(lang, "confident_title", n=n))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     fig.subplots_adjust(left=0.2 / width, right=1 - 0.2 / width, bottom=0.1 / height,
                         top=1 - 0.95 / height, wspace=0.2, hspace=0.6)

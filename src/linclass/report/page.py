@@ -8,7 +8,8 @@ import numpy as np
 from linclass.errors import DataError
 from linclass.losses import LOSSES
 from linclass.report._html import Figure, render, write_text
-from linclass.report._style import save_png
+from linclass.report._style import save_png, style
+from linclass.report._text import check_lang, text
 from linclass.report.confusion import (
     confusion_matrix,
     per_class_accuracy,
@@ -36,13 +37,12 @@ from linclass.report.templates import (
 LANDSCAPE_BATCH = 1000
 #: Landscape slices span steps a, b in [-LANDSCAPE_EXTENT, LANDSCAPE_EXTENT] (in units of W).
 LANDSCAPE_EXTENT = 5.0
-#: Title of ``patterns.png``.
-PATTERNS_TITLE = ("Class patterns: covariance of each pixel with the class score "
-                  "(rescaled per class)")
+#: Title of ``patterns.png`` (in English).
+PATTERNS_TITLE = text("en", "patterns_title")
 
 
 def write_report(model, dataset, out_dir, *, history=None, search_results=None, seed=0,
-                 progress=None):
+                 progress=None, lang="en"):
     """Write the figures of ``model`` on ``dataset`` as PNGs and ``index.html`` into ``out_dir``.
 
     Figures (file names): ``templates.png`` (class templates) and ``patterns.png`` (class
@@ -70,6 +70,10 @@ def write_report(model, dataset, out_dir, *, history=None, search_results=None, 
         Picks the landscape's example, batch and directions.
     progress : callable, optional
         ``progress(done, total)`` after each file is written, ``total`` files in all.
+    lang : {"en", "ko"}
+        The language of every title, axis label, legend, heading and caption (catalogs in
+        ``linclass.report._text``); Korean figures need a font with Hangul (Noto Sans CJK KR,
+        Nanum Gothic, ...), else a ValueError says how to install one.
 
     Returns
     -------
@@ -77,16 +81,18 @@ def write_report(model, dataset, out_dir, *, history=None, search_results=None, 
         The path of ``index.html``. Every file is written atomically and the page last, so a
         page that exists links only files that exist.
     """
+    check_lang(lang)
+    style(lang)  # a missing Hangul font fails here, before any work
     if len(dataset) == 0:
         raise DataError(f"the dataset {dataset.source!r} has no images; a report needs some.")
     features = model.features(dataset.images)  # (N, F) float32; checks the image size
-    parts = _ModelParts(model, dataset.images[:1])
+    parts = _ModelParts(model, dataset.images[:1], lang)
     labels = _labels_in_model_order(dataset, parts.class_names)
     scores = model.classifier.scores(features)  # (N, C), columns as parts.class_names
     confusion = confusion_matrix(labels, scores.argmax(axis=1), len(parts.class_names))
     history = history if history is not None else parts.history
     plan = _plan(parts, dataset, labels, features, scores, confusion, history, search_results,
-                 np.random.default_rng(seed))
+                 np.random.default_rng(seed), lang)
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -99,96 +105,83 @@ def write_report(model, dataset, out_dir, *, history=None, search_results=None, 
         if progress is not None:
             progress(done, len(plan) + 1)
     accuracy = float(np.trace(confusion) / len(labels))
-    tables = [("Model", parts.settings),
-              ("Data and metrics", [("data", dataset.source), ("images", len(labels)),
-                                    ("image shape", " x ".join(map(str, dataset.image_shape))),
-                                    ("accuracy", accuracy),
-                                    (f"data loss ({parts.loss})",
-                                     _data_loss(parts, scores, labels))]),
-              ("Accuracy per class", list(zip(parts.class_names,
-                                              per_class_accuracy(confusion).tolist(),
-                                              strict=True)))]
-    index = write_text(out / "index.html",
-                       render(f"linclass report: {parts.summary}", tables, figures))
+    metrics = [(text(lang, "row_data"), dataset.source), (text(lang, "row_images"), len(labels)),
+               (text(lang, "row_image_shape"), " x ".join(map(str, dataset.image_shape))),
+               (text(lang, "row_accuracy"), accuracy),
+               (text(lang, "row_data_loss", loss=parts.loss), _data_loss(parts, scores, labels))]
+    tables = [(text(lang, "table_model"), parts.settings),
+              (text(lang, "table_data"), metrics),
+              (text(lang, "table_per_class"), list(zip(parts.class_names,
+                                                       per_class_accuracy(confusion).tolist(),
+                                                       strict=True)))]
+    title = text(lang, "page_title", summary=parts.summary)
+    index = write_text(out / "index.html", render(title, tables, figures, lang=lang))
     if progress is not None:
         progress(len(plan) + 1, len(plan) + 1)
     return index
 
 
-def _plan(parts, dataset, labels, features, scores, confusion, history, search_results, rng):
-    """The figures to draw: (file name, draw() -> Figure, heading, caption), in page order."""
+def _plan(parts, dataset, labels, features, scores, confusion, history, search_results, rng,
+          lang):
+    """The figures to draw: (file name, draw() -> Figure, heading, caption), in page order.
+
+    Headings and captions are the catalog's ``<key>_heading`` and ``<key>_caption``."""
     names, images = parts.class_names, dataset.images
+
+    def section(file, draw, key, caption=None):
+        return (file, draw, text(lang, f"{key}_heading"),
+                text(lang, f"{key}_caption") if caption is None else caption)
+
     plan = []
     for block, rows in parts.blocks:
         if block == "raw":
             pixel_weights = parts.W[rows] / parts.scale[rows, None]  # weights on raw pixels
-            plan.append(("templates.png",
-                         lambda w=pixel_weights: plot_templates(w, parts.image_shape, names),
-                         "Class templates", _templates_caption(parts, pixel_weights)))
-            plan.append(("patterns.png",
-                         lambda: plot_templates(class_patterns(images, scores),
-                                                parts.image_shape, names, title=PATTERNS_TITLE),
-                         "Class patterns: what each score responds to in the images",
-                         "The covariance of each pixel with the class score over these "
-                         f"{len(labels):,} images, Cov(x, s_k) (for raw pixels alone "
-                         "Sigma w_k, the pixels' covariance times the template), rescaled to "
-                         "[0, 1] per class as the templates: where images of high score "
-                         "differ from the rest."))
+            plan.append(section(
+                "templates.png",
+                lambda w=pixel_weights: plot_templates(w, parts.image_shape, names, lang=lang),
+                "templates", _templates_caption(parts, pixel_weights, lang)))
+            plan.append(section(
+                "patterns.png",
+                lambda: plot_templates(class_patterns(images, scores), parts.image_shape, names,
+                                       title=text(lang, "patterns_title"), lang=lang),
+                "patterns", text(lang, "patterns_caption", n=len(labels))))
     if [block for block, _ in parts.blocks] != ["raw"]:
         sizes = [(block, rows.stop - rows.start) for block, rows in parts.blocks]
-        plan.append(("feature_weights.png",
-                     lambda: plot_feature_weights(parts.W, sizes, names),
-                     "Weights per feature block",
-                     "The weights on the standardized features, one heat map per feature "
-                     "block (red positive, blue negative)."))
+        plan.append(section("feature_weights.png",
+                            lambda: plot_feature_weights(parts.W, sizes, names, lang=lang),
+                            "feature_weights"))
     if history and len(history.get("loss", ())):
-        plan.append(("learning_curves.png", lambda: plot_learning_curves(history),
-                     "Learning curves",
-                     "Loss per iteration (raw and moving average), accuracy per epoch "
-                     "(dashed: the epoch whose weights were kept), learning rate."))
+        plan.append(section("learning_curves.png",
+                            lambda: plot_learning_curves(history, lang=lang), "curves"))
     plan += [
-        ("confusion.png", lambda: plot_confusion(confusion, names), "Confusion matrix",
-         "Rows: true class; columns: predicted class. Left counts, right the share of each "
-         "true class."),
-        ("per_class_accuracy.png", lambda: plot_per_class_accuracy(confusion, names),
-         "Accuracy per class", "The share of each class's images predicted correctly."),
-        ("misclassified.png", lambda: plot_misclassified(images, labels, scores, names),
-         "Misclassified images by predicted class",
-         "Each row: images the model wrongly assigned to that class, most confident first, "
-         "titled with their true class and the score margin s[predicted] - s[true]."),
-        ("confident_mistakes.png",
-         lambda: plot_confident_mistakes(images, labels, scores, names),
-         "The most confident mistakes",
-         "The mistakes with the largest score margin over the true class."),
+        section("confusion.png", lambda: plot_confusion(confusion, names, lang=lang),
+                "confusion"),
+        section("per_class_accuracy.png",
+                lambda: plot_per_class_accuracy(confusion, names, lang=lang), "per_class"),
+        section("misclassified.png",
+                lambda: plot_misclassified(images, labels, scores, names, lang=lang),
+                "misclassified"),
+        section("confident_mistakes.png",
+                lambda: plot_confident_mistakes(images, labels, scores, names, lang=lang),
+                "confident"),
     ]
-    plan += _landscape_plan(parts, features, labels, scores, rng)
+    plan += [section(*entry) for entry in _landscape_plan(parts, features, labels, scores, rng,
+                                                          lang)]
     if search_results is not None:
-        plan.append(("search.png", lambda: plot_search(search_results),
-                     "Hyperparameter search",
-                     "Validation and training accuracy of each trial over learning rate and "
-                     "regularization strength (log scales); circled: the best validation "
-                     "trial."))
+        plan.append(section("search.png", lambda: plot_search(search_results, lang=lang),
+                            "search"))
     return plan
 
 
-def _templates_caption(parts, pixel_weights):
+def _templates_caption(parts, pixel_weights, lang):
     """The templates' caption: the lecture's rendering, and why weak L2 makes it look noisy."""
     params = parts.classifier.get_params()
-    caption = ("Each class's weights on the raw pixels (W / sigma for standardized pixels), "
-               "rescaled to [0, 1] per class by its own minimum and maximum, as in the "
-               "CS231n notes: the image each class matches best (template matching). ")
+    caption = text(lang, "templates_caption")
     if len(parts.image_shape) == 3 and parts.image_shape[2] == 3:
         share = colour_contrast_share(pixel_weights, parts.image_shape)
-        caption += (f"{share:.0%} of the weights' squared norm is colour contrast between "
-                    "the channels (0% for gray templates, 67% for no preference). ")
-    return caption + (
-        f"Regularization: {params.get('reg')}, strength {params.get('reg_strength'):g}. Weak "
-        "L2 (as in the tuned raw-pixel defaults) leaves large weights on colour contrasts and "
-        "fine detail that images hardly vary in, so the templates look saturated and noisy "
-        "rather than like the lecture's (a blue-sky airplane, a red car, a two-headed horse; "
-        "mirror-image augmentation, the raw default, makes every template symmetric); strong "
-        "L2 such as --reg-strength 10 gives those at a lower accuracy. The class patterns "
-        "below show what the scores respond to in the images.")
+        caption += text(lang, "templates_colour", share=share)
+    return caption + text(lang, "templates_regularization", reg=params.get("reg"),
+                          strength=params.get("reg_strength"))
 
 
 def report_files(out_dir):
@@ -198,16 +191,18 @@ def report_files(out_dir):
     return [index] + [index.parent / name for name in linked]
 
 
-def _landscape_plan(parts, features, labels, scores, rng):
+def _landscape_plan(parts, features, labels, scores, rng, lang):
+    """The two landscape figures: (file name, draw() -> Figure, catalog key)."""
     # one correctly classified example (when there is one): some of its hinges are inactive
     # at a = 0, so the kinks of the piecewise-linear slice fall inside the plotted range
     correct = np.flatnonzero(scores.argmax(axis=1) == labels)
     example = int(rng.choice(correct if len(correct) else len(labels)))
     batch = rng.choice(len(labels), min(LANDSCAPE_BATCH, len(labels)), replace=False)
     directions = random_directions(parts.W, 2, rng)
-    samples = {f"one example (#{example}, {parts.class_names[labels[example]]})":
+    samples = {text(lang, "one_example", index=example,
+                    name=parts.class_names[labels[example]]):
                (features[example:example + 1], labels[example:example + 1]),
-               f"average over {len(batch)} examples": (features[batch], labels[batch])}
+               text(lang, "batch_average", n=len(batch)): (features[batch], labels[batch])}
     settings = {"loss": parts.loss, "extent": LANDSCAPE_EXTENT, **parts.loss_kwargs}
 
     def lines():
@@ -216,7 +211,8 @@ def _landscape_plan(parts, features, labels, scores, rng):
                   for label, (X, y) in samples.items()}
         steps = next(iter(curves.values()))[0]
         return plot_landscape_1d(steps, {label: c[1] for label, c in curves.items()},
-                                 title=f"Data loss ({parts.loss}) along a random direction")
+                                 title=text(lang, "landscape_1d_report_title", loss=parts.loss),
+                                 lang=lang)
 
     def planes():
         grids = {label: loss_on_plane(parts.W, parts.b, X, y, directions=directions,
@@ -224,15 +220,11 @@ def _landscape_plan(parts, features, labels, scores, rng):
                  for label, (X, y) in samples.items()}
         steps = next(iter(grids.values()))[0]
         return plot_landscape_2d(steps, {label: g[1] for label, g in grids.items()},
-                                 title=f"Data loss ({parts.loss}) over a random plane")
+                                 title=text(lang, "landscape_2d_report_title", loss=parts.loss),
+                                 lang=lang)
 
-    return [("landscape_1d.png", lines, "Loss landscape: 1-D slice",
-             "The data loss (regularization excluded) at W + a D for a random direction D as "
-             "large as W; a = 0 is the trained model. Hinge losses are piecewise linear for "
-             "one example and a convex bowl on average."),
-            ("landscape_2d.png", planes, "Loss landscape: 2-D slice",
-             "The data loss at W + a D1 + b D2 for two random directions, as a colour map "
-             "with contour lines; the star is the trained model.")]
+    return [("landscape_1d.png", lines, "landscape_1d"), ("landscape_2d.png", planes,
+                                                          "landscape_2d")]
 
 
 def _data_loss(parts, scores, labels):
@@ -254,7 +246,8 @@ def _labels_in_model_order(dataset, class_names):
 class _ModelParts:
     """What the report reads from a :class:`linclass.ImageClassifier`, in one place."""
 
-    def __init__(self, model, image):
+    def __init__(self, model, image, lang):
+        self.lang = lang
         self.pipeline = model.pipeline
         self.classifier = model.classifier
         self.image_shape = model.image_shape
@@ -272,13 +265,14 @@ class _ModelParts:
 
     @property
     def summary(self):
-        return f"{self.pipeline.spec} features, {self.loss} loss"
+        return text(self.lang, "summary", features=self.pipeline.spec, loss=self.loss)
 
     @property
     def settings(self):
         params = self.classifier.get_params()
-        rows = [("features", self.pipeline.spec), ("features per image", self.W.shape[0]),
-                ("classes", len(self.class_names))]
+        rows = [(text(self.lang, "row_features"), self.pipeline.spec),
+                (text(self.lang, "row_features_per_image"), self.W.shape[0]),
+                (text(self.lang, "row_classes"), len(self.class_names))]
         return rows + [(key, value) for key, value in sorted(params.items())
                        if isinstance(value, str | int | float | bool) or value is None]
 

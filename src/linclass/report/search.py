@@ -5,6 +5,7 @@ import numpy as np
 
 from linclass._validation import fail
 from linclass.report._style import SEQUENTIAL, new_figure, styled
+from linclass.report._text import text
 
 #: Columns :func:`plot_search` needs; ``train_accuracy`` and ``diverged`` are optional.
 REQUIRED = ("lr", "reg_strength", "val_accuracy")
@@ -47,7 +48,7 @@ def search_columns(results):
 
 
 @styled
-def plot_search(results):
+def plot_search(results, *, lang="en"):
     """Validation (and training) accuracy of every trial over log lr x log regularization.
 
     Parameters
@@ -55,6 +56,7 @@ def plot_search(results):
     results : list of dict or dict of sequences
         Columns ``lr``, ``reg_strength``, ``val_accuracy`` and optionally ``train_accuracy``
         and ``diverged`` (see :func:`search_columns`).
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -65,16 +67,16 @@ def plot_search(results):
         trials are grey crosses, and the best validation trial is circled.
     """
     cols = search_columns(results)
-    panels = [("val_accuracy", "Validation accuracy")]
+    panels = [("val_accuracy", text(lang, "validation_accuracy"))]
     if np.isfinite(cols["train_accuracy"]).any():
-        panels.append(("train_accuracy", "Training accuracy"))
+        panels.append(("train_accuracy", text(lang, "training_accuracy")))
     finished = ~cols["diverged"]
     values = np.concatenate([cols[key][finished] for key, _ in panels])
     values = values[np.isfinite(values)]
     low, high = (values.min(), values.max()) if values.size else (0.0, 1.0)
     fig = new_figure(5.5 * len(panels) + 1.0, 4.5)
-    fig.suptitle(f"Hyperparameter search: {len(cols['lr'])} trials"
-                 f" ({int(cols['diverged'].sum())} diverged)")
+    fig.suptitle(text(lang, "search_title", n=len(cols["lr"]),
+                      diverged=int(cols["diverged"].sum())))
     axes = fig.subplots(1, len(panels), squeeze=False).ravel()
     best = (int(np.nanargmax(np.where(finished, cols["val_accuracy"], np.nan)))
             if finished.any() else None)
@@ -84,18 +86,18 @@ def plot_search(results):
                             s=60, edgecolors="black", linewidths=0.4)
         if cols["diverged"].any():
             ax.scatter(cols["lr"][~finished], cols["reg_strength"][~finished], marker="x",
-                       color="0.5", s=40, label="diverged")
+                       color="0.5", s=40, label=text(lang, "diverged"))
         if best is not None:
             ax.scatter([cols["lr"][best]], [cols["reg_strength"][best]], s=260,
                        facecolors="none", edgecolors="red", linewidths=2,
-                       label=f"best validation {cols['val_accuracy'][best]:.3f}")
+                       label=text(lang, "best_validation", accuracy=cols["val_accuracy"][best]))
         ax.set_xscale("log")
         ax.set_title(title)
-        ax.set_xlabel("learning rate (log scale)")
-        ax.set_ylabel(_reg_scale(ax, cols["reg_strength"]))
+        ax.set_xlabel(text(lang, "learning_rate_log"))
+        ax.set_ylabel(text(lang, _reg_scale(ax, cols["reg_strength"])))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best", fontsize=9)
-    fig.colorbar(points, ax=axes, label="accuracy (fraction correct)")
+    fig.colorbar(points, ax=axes, label=text(lang, "accuracy_axis"))
     return fig
 
 
@@ -120,12 +122,12 @@ def _flag(value):
 
 def _reg_scale(ax, reg):
     """Set a log y scale (symmetric log, linear below the smallest positive value, when a trial
-    has no regularization) and return the axis label."""
+    has no regularization) and return the axis label's catalog key."""
     positive = reg[reg > 0]
     if not positive.size:
-        return "regularization strength"
+        return "reg_strength"
     if (reg <= 0).any():
         ax.set_yscale("symlog", linthresh=float(positive.min()))
-        return "regularization strength (symmetric log scale)"
+        return "reg_strength_symlog"
     ax.set_yscale("log")
-    return "regularization strength (log scale)"
+    return "reg_strength_log"

@@ -24,6 +24,7 @@ import numpy as np
 
 from linclass._validation import fail
 from linclass.report._style import DIVERGING, check_class_names, new_figure, show_image, styled
+from linclass.report._text import text
 
 #: Images per block when accumulating :func:`class_patterns`.
 BLOCK_ROWS = 4096
@@ -140,8 +141,7 @@ def colour_contrast_share(W, image_shape):
 
 
 @styled
-def plot_templates(W, image_shape, class_names, *, ncols=5,
-                   title="Class templates: learned weights as images (rescaled per class)"):
+def plot_templates(W, image_shape, class_names, *, ncols=5, title=None, lang="en"):
     """Each class's weights rendered as an image (:func:`template_images`), one panel per class.
 
     Parameters
@@ -150,7 +150,10 @@ def plot_templates(W, image_shape, class_names, *, ncols=5,
     image_shape : tuple, ``(H, W_img)`` or ``(H, W_img, channels)``
     class_names : sequence of C str
     ncols : int, panels per row
-    title : str, the figure's title (e.g. for :func:`class_patterns` drawn the same way)
+    title : str, optional
+        The figure's title (default: "Class templates: learned weights as images (rescaled per
+        class)"; another for :func:`class_patterns` drawn the same way).
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -162,7 +165,7 @@ def plot_templates(W, image_shape, class_names, *, ncols=5,
     ncols = min(ncols, len(templates))
     nrows = math.ceil(len(templates) / ncols)
     fig = new_figure(2.0 * ncols, 2.2 * nrows + 0.5)
-    fig.suptitle(title)
+    fig.suptitle(text(lang, "templates_title") if title is None else title)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, template, name in zip(axes, templates, names, strict=False):
         show_image(ax, template, name)
@@ -190,7 +193,7 @@ def feature_blocks(blocks, n_features):
 
 
 @styled
-def plot_feature_weights(W, blocks, class_names):
+def plot_feature_weights(W, blocks, class_names, *, lang="en"):
     """The weights of each feature block as a heat map: classes (rows) x features (columns).
 
     Each block has its own symmetric colour scale (zero is white, red positive, blue
@@ -201,6 +204,7 @@ def plot_feature_weights(W, blocks, class_names):
     W : ndarray of shape (D, C)
     blocks : sequence of (name, size) or dict {name: size}, sizes summing to D
     class_names : sequence of C str
+    lang : {"en", "ko"}, the language of titles, labels and legends
 
     Returns
     -------
@@ -213,15 +217,15 @@ def plot_feature_weights(W, blocks, class_names):
     spans = feature_blocks(blocks, W.shape[0])
     names = check_class_names(class_names, W.shape[1], "column of W")
     fig = new_figure(11, 0.3 * len(names) * len(spans) + 1.0 * len(spans) + 0.6)
-    fig.suptitle("Learned weights per feature block (rows: classes)")
+    fig.suptitle(text(lang, "feature_weights_title"))
     axes = fig.subplots(len(spans), 1, squeeze=False).ravel()
     for ax, (block, span) in zip(axes, spans, strict=True):
         weights = W[span].T  # (C, block size)
         limit = float(np.abs(weights).max()) or 1.0
         image = ax.imshow(weights, aspect="auto", cmap=DIVERGING, vmin=-limit, vmax=limit)
         ax.set_yticks(range(len(names)), names)
-        ax.set_xlabel(f"{block}: feature index (0 to {weights.shape[1] - 1})")
-        ax.set_title(f"{block} ({weights.shape[1]} features)")
-        fig.colorbar(image, ax=ax, label="weight", pad=0.01)
+        ax.set_xlabel(text(lang, "feature_index", block=block, last=weights.shape[1] - 1))
+        ax.set_title(text(lang, "feature_block", block=block, n=weights.shape[1]))
+        fig.colorbar(image, ax=ax, label=text(lang, "weight"), pad=0.01)
     return fig
 
