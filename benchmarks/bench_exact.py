@@ -1,4 +1,4 @@
-"""The exact least-squares solver (``optimizer="exact"``) against scikit-learn's RidgeClassifier.
+"""The exact least-squares solver (``solver="exact"``) against scikit-learn's RidgeClassifier.
 
 Usage (from the repository root; about a minute per size on 2 cores, 3 GB of memory)::
 
@@ -10,7 +10,7 @@ time does not depend on the values) and 10 classes, times, best of ``--repeats``
 
 - ``solve_least_squares``: :func:`linclass.ridge.solve_least_squares` (blocked float32
   ``syrk`` Gram summed in float64, float64 Cholesky);
-- ``train``: :func:`linclass.training.train` with ``optimizer="exact"`` (the solve plus the
+- ``train``: :func:`linclass.training.train` with ``solver="exact"`` (the solve plus the
   objective and training accuracy for the history);
 - scikit-learn ``RidgeClassifier(solver="cholesky", alpha=2 * lambda * N)``, the same
   minimizer (float32 throughout: centred copy of X, ``X.T @ X`` by gemm, float32 solve).
@@ -40,7 +40,7 @@ def measure(n, d, c, reg_strength, repeats, seed):
     out = {}
     out["solve"] = best_of(lambda: out.update(
         ours=solve_least_squares(X, y, c, reg_strength)), repeats)
-    config = TrainConfig(loss="least_squares", optimizer="exact", reg_strength=reg_strength)
+    config = TrainConfig(loss="least_squares", solver="exact", reg_strength=reg_strength)
     out["train"] = best_of(lambda: train(X, y, config, n_classes=c), repeats)
     sk = RidgeClassifier(alpha=2 * reg_strength * n, solver="cholesky")
     out["sklearn"] = best_of(lambda: sk.fit(X, y), repeats)
@@ -72,7 +72,7 @@ def main(argv=None):
         f"float32 X (uniform [0, 1)), {args.classes} classes, lambda = {args.reg_strength:g} "
         f"(sklearn alpha = 2 lambda N), best of {args.repeats}; seconds of wall time.",
         "",
-        "| N x D | solve_least_squares (s) | train(optimizer='exact') (s) | "
+        "| N x D | solve_least_squares (s) | train(solver='exact') (s) | "
         "sklearn RidgeClassifier cholesky (s) | speed-up of solve | max |dW| / max |W| | "
         "predictions agree |",
         "|---|---|---|---|---|---|---|",

@@ -123,15 +123,15 @@ def test_shards_partition_every_batch():
             assert max(map(len, parts)) - min(map(len, parts)) <= 1
 
 
-def test_one_process_group_is_plain_linear_loss():
+def test_one_process_group_is_plain_loss_parts():
     rng = np.random.default_rng(1)
     W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
     X, y = rng.standard_normal((9, 5)), rng.integers(0, 3, 9)
-    from linclass.objective import linear_loss
-    want = linear_loss(W, b, X, y, loss="softmax", reg_strength=0.1)
-    got = DataParallel(0, 1).linear_loss(W, b, X, y, 9, loss="softmax", reg_strength=0.1)
-    assert got[0] == want[0]
-    np.testing.assert_array_equal(got[1], want[1])
+    from linclass.objective import loss_parts
+    want = loss_parts(W, b, X, y, loss="softmax", reg_strength=0.1)
+    got = DataParallel(0, 1).loss_parts(W, b, X, y, 9, loss="softmax", reg_strength=0.1)
+    assert (got.data_loss, got.penalty) == (want.data_loss, want.penalty)
+    np.testing.assert_array_equal(got.dW, want.dW)
 
 
 def test_bad_rank_and_missing_environment(monkeypatch):

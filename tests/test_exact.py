@@ -1,4 +1,4 @@
-"""``optimizer="exact"``: the closed-form least-squares classifier (linclass.ridge).
+"""``solver="exact"``: the closed-form least-squares classifier (linclass.ridge).
 
 Oracles: scikit-learn's RidgeClassifier (alpha = 2 * lambda * N) on the real digits, and the
 gradient of linclass.linear_loss, which must vanish at the solution.
@@ -34,7 +34,7 @@ def ridge(X, y, reg_strength, **kwargs):
 @pytest.mark.parametrize("reg_strength", [1e-4, 1e-2])
 def test_equals_sklearn_ridge_classifier_on_digits(digits, reg_strength):
     X, y = digits
-    clf = LinearClassifier(loss="least_squares", optimizer="exact", reg_strength=reg_strength,
+    clf = LinearClassifier(loss="least_squares", solver="exact", reg_strength=reg_strength,
                            early_stopping=False).fit(X, y)
     sk = ridge(X, y, reg_strength).fit(X, y)
     np.testing.assert_allclose(clf.coef_, sk.coef_.T, atol=1e-5)
@@ -44,7 +44,7 @@ def test_equals_sklearn_ridge_classifier_on_digits(digits, reg_strength):
 
 def test_class_weights_equal_sklearn_weighted_ridge(digits):
     X, y = digits
-    clf = LinearClassifier(loss="least_squares", optimizer="exact", reg_strength=1e-3,
+    clf = LinearClassifier(loss="least_squares", solver="exact", reg_strength=1e-3,
                            class_weight="balanced", early_stopping=False).fit(X[:900], y[:900])
     sk = ridge(X[:900], y[:900], 1e-3, class_weight="balanced").fit(X[:900], y[:900])
     np.testing.assert_allclose(clf.coef_, sk.coef_.T, atol=1e-5)
@@ -117,7 +117,7 @@ def test_float32_on_uncentred_features_without_signal_stays_accurate():
 def test_history_is_one_epoch_with_validation(digits):
     X, y = digits
     calls = []
-    config = TrainConfig(loss="least_squares", optimizer="exact", reg_strength=1e-3)
+    config = TrainConfig(loss="least_squares", solver="exact", reg_strength=1e-3)
     result = train(X[:1500], y[:1500], config, n_classes=10, validation=(X[1500:], y[1500:]),
                    callback=calls.append)
     assert result.epochs == 1 and result.history["best_epoch"] == 0
@@ -134,34 +134,35 @@ def test_history_is_one_epoch_with_validation(digits):
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"loss": "svm"}, r"^loss must be 'least_squares' with optimizer='exact'.*got 'svm'"),
+    ({"loss": "svm"}, r"^loss must be 'least_squares' with solver='exact'.*got 'svm'"),
     ({"loss": "least_squares", "reg": "l1"},
-     r"^reg must be 'l2' or 'none' with optimizer='exact'.*got 'l1'"),
+     r"^reg must be 'l2' or 'none' with solver='exact'.*got 'l1'"),
     ({"loss": "least_squares", "reg": "elastic_net"}, r"^reg must be 'l2' or 'none'"),
 ])
 def test_bad_combinations_are_one_line_errors(settings, message):
     with pytest.raises(ValueError, match=message):
-        TrainConfig(optimizer="exact", **settings)
+        TrainConfig(solver="exact", **settings)
     with pytest.raises(ValueError, match=message):
-        LinearClassifier(optimizer="exact", **settings).fit(np.eye(4), [0, 1, 0, 1])
+        LinearClassifier(solver="exact", **settings).fit(np.eye(4), [0, 1, 0, 1])
 
 
 def test_singular_gram_without_regularization_says_increase_reg_strength(digits):
     X, y = digits  # some pixels are 0 in every image: constant features
     with pytest.raises(ValueError, match=r"^reg_strength must be large enough .* got 0.0\. "
                                          r"Increase reg_strength"):
-        LinearClassifier(loss="least_squares", optimizer="exact", reg="none",
+        LinearClassifier(loss="least_squares", solver="exact", reg="none",
                          early_stopping=False).fit(X, y)
 
 
 def test_other_devices_partial_fit_and_zero_weights_are_refused(digits):
     X, y = digits
-    with pytest.raises(ValueError, match=r"^device must be 'cpu' .*optimizer='exact'"):
-        LinearClassifier(loss="least_squares", optimizer="exact", device="torch",
+    with pytest.raises(ValueError, match=r"^device must be 'cpu' .*solver='exact'"):
+        LinearClassifier(loss="least_squares", solver="exact", device="torch",
                          early_stopping=False).fit(X, y)
-    with pytest.raises(ValueError, match=r"^optimizer must be an update rule for partial_fit"):
-        LinearClassifier(loss="least_squares", optimizer="exact").partial_fit(
-            X, y, classes=np.arange(10))
+    # partial_fit is one epoch of minibatch descent whatever the solver (SGDClassifier's)
+    clf = LinearClassifier(loss="least_squares", solver="exact", random_state=0)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    assert clf.history_["solver"] == "minibatch" and clf.n_iter_ == 1
     with pytest.raises(ValueError, match=r"^class_weight must be weights with a positive sum"):
         solve_least_squares(X, y, 10, 1e-3, class_weight=np.zeros(10))
 
@@ -179,12 +180,12 @@ def test_cli_feature_matrix_equals_sklearn_and_the_saved_model_predicts_the_same
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "y.npy", y)
     out = tmp_path / "model.npz"
-    done = linclass("train", "--data", tmp_path, "--loss", "least_squares", "--optimizer",
+    done = linclass("train", "--data", tmp_path, "--loss", "least_squares", "--solver",
                     "exact", "--reg-strength", "1e-3", "--out", out, "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["epochs"] == 1 and result["best_epoch"] == 1
-    assert result["settings"]["optimizer"] == "exact"
+    assert result["settings"]["solver"] == "exact"
     model = load(out)
     sk = ridge(X, y, 1e-3).fit(X, y)
     np.testing.assert_allclose(model.coef_, sk.coef_.T, atol=1e-5)
@@ -195,7 +196,7 @@ def test_cli_feature_matrix_equals_sklearn_and_the_saved_model_predicts_the_same
 
 def test_cli_digits_end_to_end(tmp_path):
     out = tmp_path / "digits.npz"
-    done = linclass("train", "--data", "digits", "--loss", "least_squares", "--optimizer",
+    done = linclass("train", "--data", "digits", "--loss", "least_squares", "--solver",
                     "exact", "--json", "--out", out)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -210,10 +211,10 @@ def test_cli_digits_end_to_end(tmp_path):
 
 
 def test_cli_bad_combination_exits_1_with_one_line(tmp_path):
-    done = linclass("train", "--data", "digits", "--optimizer", "exact", "--out",
+    done = linclass("train", "--data", "digits", "--solver", "exact", "--out",
                     tmp_path / "m.npz")
     assert done.returncode == 1
     assert done.stderr.startswith("linclass: loss must be 'least_squares' with "
-                                  "optimizer='exact'")
+                                  "solver='exact'")
     assert done.stderr.count("\n") == 1
     assert not (tmp_path / "m.npz").exists()

@@ -53,7 +53,8 @@ def test_diverging_learning_rate_names_the_epoch(digits):
 
 def test_history_lengths_and_best_epoch(digits):
     X_train, y_train, X_val, y_val = digits
-    config = TrainConfig(loss="softmax", lr=0.5, schedule="constant", epochs=6, batch_size=128)
+    config = TrainConfig(loss="softmax", lr=0.5, schedule="constant", epochs=6, batch_size=128,
+                         early_stopping=True)
     seen = []
     result = train(X_train, y_train, config, n_classes=10, validation=(X_val, y_val),
                    callback=seen.append)
@@ -71,7 +72,7 @@ def test_history_lengths_and_best_epoch(digits):
 
 def test_patience_stops_early(digits):
     X_train, y_train, X_val, y_val = digits
-    config = TrainConfig(lr=1e-6, schedule="constant", epochs=30, patience=2)
+    config = TrainConfig(lr=1e-6, schedule="constant", epochs=30, patience=2, early_stopping=True)
     result = train(X_train, y_train, config, n_classes=10, validation=(X_val, y_val))
     assert result.epochs < 30
     assert len(result.history["val_accuracy"]) == result.epochs

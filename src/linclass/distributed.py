@@ -1,7 +1,7 @@
 r"""Data-parallel minibatch descent over ``torch.distributed``.
 
 Every process (a *rank*) draws the same global minibatch from the shared seed, computes
-:func:`linclass.linear_loss` on its own slice of it, and the ranks sum their weighted
+:func:`linclass.objective.loss_parts` on its own slice of it, and the ranks sum their weighted
 gradients with one all-reduce, so every rank holds the gradient of the whole batch and takes
 the same step:
 
@@ -43,7 +43,7 @@ import numpy as np
 
 from linclass._validation import check_positive, fail
 from linclass.errors import LinclassError
-from linclass.objective import linear_loss
+from linclass.objective import LossParts, loss_parts
 
 #: Seconds a collective (or the start-up rendezvous) waits for the other ranks.
 DEFAULT_TIMEOUT = 300.0
@@ -88,8 +88,8 @@ class DataParallel:
         n = len(idx)
         return idx[self.rank * n // self.world_size:(self.rank + 1) * n // self.world_size]
 
-    def linear_loss(self, W, b, X, y, n_batch, **kwargs):
-        """:func:`linclass.linear_loss` of the whole batch, from this rank's ``X``, ``y``.
+    def loss_parts(self, W, b, X, y, n_batch, **kwargs):
+        """:func:`linclass.objective.loss_parts` of the whole batch, from this rank's rows.
 
         Parameters
         ----------
@@ -101,39 +101,45 @@ class DataParallel:
         n_batch : int
             :math:`B`, rows of the whole batch over all ranks.
         **kwargs
-            Passed to :func:`linclass.linear_loss`.
+            Passed to :func:`linclass.objective.loss_parts`.
 
         Returns
         -------
-        loss, dW, db
-            Identical on every rank: the objective and gradient of the global batch.
+        LossParts
+            Identical on every rank: the objective's parts and gradient of the global batch.
         """
         if len(y):
-            loss, dW, db = linear_loss(W, b, X, y, block_rows=len(y), **kwargs)
-        else:  # contributes nothing; its weight B_r / B is 0
-            loss, dW, db = 0.0, np.zeros(W.shape, W.dtype), np.zeros(b.shape, W.dtype)
-        return self.reduce(loss, dW, db, len(y) / n_batch)
+            parts = loss_parts(W, b, X, y, block_rows=len(y), **kwargs)
+        else:  # contributes nothing to the data loss; its weight B_r / B is 0
+            reg_only = loss_parts(W, b, np.zeros((1, W.shape[0]), W.dtype), np.zeros(1, int),
+                                  **kwargs)
+            parts = LossParts(0.0, reg_only.penalty, np.zeros(W.shape, W.dtype),
+                              np.zeros(b.shape, W.dtype))
+        return self.reduce(parts, len(y) / n_batch)
 
-    def reduce(self, loss, dW, db, weight):
-        """``sum over ranks of weight_r * (loss_r, dW_r, db_r)``, the same on every rank.
+    def reduce(self, parts, weight):
+        """``sum over ranks of weight_r * parts_r``, the same on every rank.
 
-        The three are packed into one buffer in the gradient's dtype so that one all-reduce
-        carries them.
+        The weights sum to 1 over the ranks; the penalty, equal on every rank (the same W),
+        is therefore unchanged. The four parts are packed into one buffer in the gradient's
+        dtype so that one all-reduce carries them.
         """
         if self.world_size == 1:
-            return loss, dW, db
+            return parts
         import torch
         import torch.distributed as dist
 
-        flat = np.empty(dW.size + db.size + 1, dtype=dW.dtype)  # [dW, db, loss]
+        dW, db = parts.dW, parts.db
+        flat = np.empty(dW.size + db.size + 2, dtype=dW.dtype)  # [dW, db, data, penalty]
         np.multiply(dW.reshape(-1), weight, out=flat[:dW.size], casting="unsafe")
-        np.multiply(db, weight, out=flat[dW.size:-1], casting="unsafe")
-        flat[-1] = loss * weight
+        np.multiply(db, weight, out=flat[dW.size:-2], casting="unsafe")
+        flat[-2:] = parts.data_loss * weight, parts.penalty * weight
         try:
             dist.all_reduce(torch.from_numpy(flat))  # in place on flat's memory, op=SUM
         except Exception as error:  # gloo/NCCL raise RuntimeError or DistBackendError
             raise self._peer_error(error) from error
-        return float(flat[-1]), flat[:dW.size].reshape(dW.shape), flat[dW.size:-1]
+        return LossParts(float(flat[-2]), float(flat[-1]), flat[:dW.size].reshape(dW.shape),
+                         flat[dW.size:-2])
 
     def barrier(self):
         """Wait for every rank (with the group's timeout)."""

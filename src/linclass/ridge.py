@@ -1,4 +1,4 @@
-r"""The exact minimizer of the least-squares objective: ``optimizer="exact"``.
+r"""The exact minimizer of the least-squares objective (``solver="exact"``).
 
 With the ``least_squares`` loss (targets :math:`t_{ij} = \pm\Delta`) and L2 regularization
 in CS231n's convention (:math:`\lambda \sum W^2`, bias free) the objective that the minibatch
@@ -44,26 +44,11 @@ from scipy.linalg import blas
 
 from linclass._validation import check_positive, fail
 
-#: Solvers accepted by ``optimizer=`` beside the update rules of :data:`linclass.optim.OPTIMIZERS`:
-#: they minimize the objective in one step instead of descending it.
-SOLVERS = ("exact",)
-
 #: Bytes of X per row block of the Gram matrix: large enough that ``syrk`` on a block costs
 #: far more than adding its D x D result into the float64 Gram (memory-bound: 0.28 s for
 #: D = 6,400 against 0.6 s of ``ssyrk`` on a 64 MiB block, 1.7 s on a 200 MiB one, on the
 #: 2-core benchmark machine; ``benchmarks/results/exact.md``).
 GRAM_BLOCK_BYTES = 256 << 20
-
-
-def check_solver(loss, reg):
-    """``optimizer="exact"`` solves ``loss="least_squares"`` with ``reg`` 'l2' or 'none' only."""
-    if loss != "least_squares":
-        raise fail("loss", "'least_squares' with optimizer='exact' (the one loss with a "
-                   "closed-form minimizer)", repr(loss),
-                   "Use loss='least_squares', or an update rule such as optimizer='sgd'.")
-    if reg not in ("l2", "none"):
-        raise fail("reg", "'l2' or 'none' with optimizer='exact'", repr(reg),
-                   "Use reg='l2', or an update rule such as optimizer='sgd'.")
 
 
 def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weight=None,

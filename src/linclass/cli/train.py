@@ -19,7 +19,6 @@ from linclass.losses import LOSSES
 from linclass.model_file import save
 from linclass.optim import OPTIMIZERS, SCHEDULES
 from linclass.regularizers import REGULARIZERS
-from linclass.ridge import SOLVERS
 
 
 def add_training_arguments(parser):
@@ -37,9 +36,10 @@ def add_training_arguments(parser):
     group.add_argument("--reg", choices=list(REGULARIZERS), help="regularizer (default: l2)")
     group.add_argument("--reg-strength", type=nonnegative_float, metavar="X",
                        help="regularization strength lambda >= 0")
-    group.add_argument("--optimizer", choices=[*OPTIMIZERS, *SOLVERS],
-                       help="update rule, or 'exact': the closed-form solution of "
-                            "--loss least_squares with --reg l2 or none")
+    group.add_argument("--solver", choices=["auto", "minibatch", "exact"],
+                       help="how W is found (default: auto)")
+    group.add_argument("--optimizer", choices=list(OPTIMIZERS),
+                       help="update rule of minibatch descent")
     group.add_argument("--lr", type=positive_float, metavar="X", help="learning rate > 0")
     group.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
     group.add_argument("--batch-size", type=positive_int, metavar="N",
@@ -94,7 +94,7 @@ def config_from_args(args):
     """The :class:`~linclass.config.TrainConfig` of the flags (tuned defaults for unset ones)."""
     return default_config(
         args.features, args.loss, reg=args.reg, reg_strength=args.reg_strength,
-        optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
+        solver=args.solver, optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
         batch_size=args.batch_size, epochs=args.epochs, patience=args.patience,
         seed=args.seed)
 
@@ -172,7 +172,8 @@ def fit_feature_classifier(features, config, val_size, seed, *, parallel=None, s
     if val_size:
         train_idx, val_idx = train_val_split(features.y, val_size, seed=seed)
         X, X_val, y, y_val = X[train_idx], X[val_idx], y[train_idx], y[val_idx]
-    clf = LinearClassifier.from_config(config)
+    clf = LinearClassifier.from_config(config, early_stopping=config.early_stopping
+                                       and X_val is not None)
     _fit(clf, X, y, (X_val, y_val) if X_val is not None else None, config.epochs,
          parallel=parallel, show=show)
     scores = {"train_accuracy": clf.score(X, y),
@@ -185,7 +186,7 @@ def _fit(clf, X, y, validation_data, epochs, *, parallel=None, show=True):
     """``clf.fit`` with an epoch progress bar (when ``show``)."""
     if not show:
         return clf.fit(X, y, validation_data=validation_data, parallel=parallel)
-    with progress(1 if clf.optimizer in SOLVERS else epochs, "training", unit="epoch") as bar:
+    with progress(epochs, "training", unit="epoch") as bar:
         def report(info):
             bar.update(1)
             bar.set_postfix(loss=f"{info['loss']:.3f}", val=info["val_accuracy"])
@@ -209,7 +210,8 @@ def fit_image_classifier(dataset, config, features, val_size, seed, augment=None
         dataset, features, val_size, seed, augment, extractor_params)
     if min_steps:
         config = min_steps_config(config, len(y_train))
-    clf = LinearClassifier.from_config(config)
+    clf = LinearClassifier.from_config(config, early_stopping=config.early_stopping
+                                       and X_val is not None)
     _fit(clf, X_train, y_train, (X_val, y_val) if X_val is not None else None, config.epochs)
     model = ImageClassifier(pipeline, clf, dataset.class_names, dataset.image_shape)
     scores = {"train_accuracy": clf.score(X_train, y_train),
