@@ -1,0 +1,148 @@
+"""Settings shared by the English (``docs/en``) and Korean (``docs/ko``) sites.
+
+Each site's ``conf.py`` calls :func:`configure` with its language; the two sites are parallel
+sources (see ``docs/en/translations.rst``), built by ``make docs`` into ``docs/_build/html`` and
+``docs/_build/html/ko``.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(DOCS / "_ext"))
+
+#: Language code -> (site folder under docs/, output folder under docs/_build/html, label).
+SITES = {"en": ("en", "", "English"), "ko": ("ko", "ko", "한국어")}
+
+
+#: Modules of the API reference besides ``linclass`` and the submodules in its ``__all__``.
+API_MODULES = ("report", "config", "errors", "augment", "training")
+
+
+#: Private names that public docstrings mention (the API reference documents public names only).
+#: A new broken reference still fails the build; this list only shrinks.
+PRIVATE_NAMES = [
+    ("py:func", "kmeans"),
+    ("py:func", "fold_mirror"),
+    ("py:func", "half_weights"),
+    ("py:mod", "_cache"),
+    ("py:data", "DEFAULT_LOSS"),
+    ("py:data", "BLOCK_ROWS"),
+    ("py:func", "read_metadata"),
+    ("py:class", "TrainConfig"),
+    ("py:class", "linclass.preprocessing._Fitted"),
+    ("py:mod", "linclass.distributed"),
+    ("py:mod", "linclass.backend"),
+]
+
+
+def public_data():
+    """``{module: [names]}``: the constants each public module lists in ``__all__``.
+
+    autosummary lists the functions, classes and exceptions of ``__all__`` by itself; this adds
+    the documented constants (``linclass.losses.LOSSES``, ``linclass.optim.OPTIMIZERS``...).
+    """
+    import importlib
+    import inspect
+    import pkgutil
+
+    import linclass
+
+    names = ["linclass", *(f"linclass.{m}" for m in API_MODULES)]
+    names += [f"linclass.{m.name}" for m in pkgutil.walk_packages(linclass.__path__)
+              if not any(part.startswith("_") for part in m.name.split("."))
+              and not m.name.startswith("cli")]
+    found = {}
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        found[name] = [
+            n for n in getattr(module, "__all__", ())
+            if not (inspect.isroutine(getattr(module, n, None))
+                    or inspect.isclass(getattr(module, n, None))
+                    or inspect.ismodule(getattr(module, n, None)))
+        ]
+    return found
+
+
+def configure(ns, language):
+    """Fill the conf.py namespace ``ns`` for the site in ``language`` ("en" or "ko")."""
+    import linclass
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    ns.update(
+        project="linclass",
+        author="the linclass developers",
+        copyright="2026, the linclass developers",
+        version=linclass.__version__,
+        release=linclass.__version__,
+        language=language,
+        extensions=[
+            "sphinx.ext.autodoc",
+            "sphinx.ext.autosummary",
+            "sphinx.ext.mathjax",
+            "sphinx.ext.extlinks",
+            "numpydoc",
+            "myst_parser",
+            "sphinx_gallery.gen_gallery",
+            "linclass_docs",
+        ],
+        source_suffix={".rst": "restructuredtext", ".md": "markdown"},
+        templates_path=[str(DOCS / "_templates")],
+        html_static_path=[str(DOCS / "_static")],
+        html_css_files=["linclass.css"],
+        exclude_patterns=["_build", "**/GALLERY_HEADER.rst"],
+        # Nothing is fetched from the network, at build time or when a page is opened, so names
+        # of other libraries (numpy.ndarray, sklearn.set_config, ...) stay plain text; a broken
+        # reference to a linclass name still fails the build.
+        nitpick_ignore_regex=[
+            (r"py:.*", r"(numpy|scipy|sklearn|torch|matplotlib|PIL|array_api_compat)(\..*)?"),
+            (r"py:.*", r"(collections|typing|csv|pathlib|os|io)\..*"),
+        ],
+        nitpick_ignore=PRIVATE_NAMES,
+        extlinks={"doi": ("https://doi.org/%s", "doi:%s"), "arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")},
+        html_theme="pydata_sphinx_theme",
+        html_theme_options={
+            "navbar_end": ["language-switch", "theme-switcher"],
+            "footer_start": ["copyright"],
+            "footer_end": [],
+            "show_prev_next": True,
+            "navigation_with_keys": False,
+        },
+        html_title=f"linclass {linclass.__version__}",
+        html_show_sourcelink=False,
+        html_copy_source=False,
+        # API reference: one page per public name, from the numpydoc docstrings.
+        autosummary_generate=True,
+        autosummary_ignore_module_all=False,
+        autosummary_context={"public_data": public_data()},
+        numpydoc_show_class_members=False,
+        numpydoc_class_members_toctree=False,
+        numpydoc_xref_param_type=False,
+        myst_enable_extensions=["dollarmath"],
+        myst_heading_anchors=3,
+        sphinx_gallery_conf={
+            "examples_dirs": "tutorial_sources",
+            "gallery_dirs": "tutorials",
+            "filename_pattern": r"/tutorial_",
+            "within_subsection_order": "FileNameSortKey",
+            "download_all_examples": False,
+            "remove_config_comments": True,
+            "show_memory": False,
+            "show_signature": False,
+            "min_reported_time": 0,
+            "matplotlib_animations": False,
+            "reset_modules": ("matplotlib", "seaborn"),
+            "abort_on_example_error": False,
+            "only_warn_on_example_error": False,
+            "plot_gallery": "True",
+            "run_stale_examples": True,   # every build executes and checks every tutorial
+        },
+        nitpicky=True,
+        # numpydoc's "References" lists need not be cited in the text of the docstring.
+        suppress_warnings=["ref.citation"],
+    )
