@@ -111,10 +111,12 @@ def explain_gradient(obtained, case, data_grad, penalty_grad, kind, rtol):
     n, c = len(case.y), case.score_matrix().shape[1]
     data = [((), data_grad), ((NO_MEAN_GRAD,), n * data_grad),
             ((OVER_CLASSES,), n / c * data_grad), ((SIGN,), -data_grad)]
+    onehot = np.eye(c)[case.y] / n  # (N, C)
     if kind == "svm":  # the vectorized version's count of the correct class's own margin
-        onehot = np.eye(c)[case.y] / n  # (N, C)
-        extra = onehot if case.W is None else case.X.astype(np.float64).T @ onehot
-        data.append(((COUNT_CORRECT_GRAD,), data_grad - extra))
+        data.append(((COUNT_CORRECT_GRAD,), data_grad - _back(case, onehot)))
+    if kind == "softmax":  # probabilities normalized over the examples
+        shifted = np.exp(case.score_matrix() - case.score_matrix().max(axis=0))
+        data.append(((SOFTMAX_COLUMNS,), _back(case, shifted / shifted.sum(axis=0) / n - onehot)))
     penalties = [((), penalty_grad)]
     if np.any(penalty_grad):
         penalties += [((HALF_PENALTY_GRAD,), 0.5 * penalty_grad), ((NO_PENALTY_GRAD,), 0.0),
@@ -122,6 +124,11 @@ def explain_gradient(obtained, case, data_grad, penalty_grad, kind, rtol):
                       ((PENALTY_GRAD_OVER_N,), penalty_grad / n)]
     variants = [(dm + pm, d + p) for dm, d in data for pm, p in penalties]
     return _first_match(obtained, variants, rtol)
+
+
+def _back(case, dscores):
+    """A score gradient taken back to the function's input: ``X.T @ dscores`` or itself."""
+    return dscores if case.W is None else case.X.astype(np.float64).T @ dscores
 
 
 def explain_nonfinite(kind, dtype):
