@@ -59,6 +59,9 @@ def run(args):
                 *check.parse_target(args.naive))
         except ValueError as error:  # no such file or function
             return _usage(str(error))
+        except ImportError as error:  # running the file raised: the learner's code fails
+            print(f"linclass: {error}", file=sys.stderr)
+            return 1
         report = check.check_function(func, args.loss, signature=args.signature, naive=naive,
                                       speed=args.speed, seed=args.seed, target=args.target)
     emit(args, report.to_dict(), format_report(report))
