@@ -158,7 +158,7 @@ def _where(error):
 
 
 def _changed(before, after):
-    for (name, original), now in zip(before.items(), after):
+    for (name, original), now in zip(before.items(), after, strict=True):
         if not np.array_equal(original, now, equal_nan=True):
             index = tuple(int(i) for i in np.argwhere(original != now)[0])
             yield name, index, original[index].item(), now[index].item()

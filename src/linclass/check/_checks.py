@@ -7,8 +7,12 @@ import numpy as np
 
 from linclass import gradcheck
 from linclass.check._cases import Case, call, expected, random_case, scores_case
-from linclass.check._mistakes import (explain_error, explain_gradient, explain_loss,
-                                      explain_nonfinite)
+from linclass.check._mistakes import (
+    explain_error,
+    explain_gradient,
+    explain_loss,
+    explain_nonfinite,
+)
 from linclass.check._report import CheckResult, Mismatch
 
 __all__ = ["CHECKS", "Context", "reference_naive"]

@@ -1,4 +1,4 @@
-"""What the checker returns: one :class:`CheckResult` per check, gathered in a :class:`CheckReport`."""
+"""What the checker returns: a :class:`CheckResult` per check, in a :class:`CheckReport`."""
 
 from dataclasses import asdict, dataclass, field
 
