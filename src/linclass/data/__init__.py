@@ -8,10 +8,10 @@
 """
 
 from linclass.data import toy
-from linclass.data._cache import cache_dir
 from linclass.data._dataset import Dataset
 from linclass.data._decode import ImageBatch, read_image, read_images
 from linclass.data._load import load
+from linclass.data._store import cache_dir, cache_info, clear_cache
 from linclass.data.features import Features, is_feature_source, load_features
 from linclass.data.splits import default_val_size, dev_subset, train_val_split
 
@@ -20,6 +20,8 @@ __all__ = [
     "Features",
     "ImageBatch",
     "cache_dir",
+    "cache_info",
+    "clear_cache",
     "default_val_size",
     "dev_subset",
     "is_feature_source",

@@ -12,6 +12,7 @@ from linclass.data._cifar import BATCH_FILES, load_batches
 from linclass.data._dataset import Dataset
 from linclass.data._decode import Decoder, check_size, decode_all, is_image_name, resize_all
 from linclass.data._imagefolder import assemble, find_layout
+from linclass.data._npy import NpyError, read_npz
 from linclass.errors import DataError
 
 SPLITS = ("train", "test")
@@ -100,13 +101,12 @@ def _digits():
 
 def _npz(path):
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
-    except ValueError as error:
-        raise DataError(f"cannot read {path}: {error} (object arrays are never unpickled; "
-                        "store X, y and class_names as plain arrays)") from None
-    except (OSError, EOFError) as error:
-        raise DataError(f"cannot read {path}: not a valid .npz file ({error})") from None
+        arrays = read_npz(path, limit_bytes=None)
+    except NpyError as error:
+        raise DataError(f"cannot read {path}: {error}; a data .npz holds X, y and "
+                        "class_names as plain arrays") from None
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
     if "X" not in arrays or "y" not in arrays:
         raise DataError(f"{path} must hold arrays 'X' and 'y', holds {sorted(arrays)}")
     X, y = arrays["X"], arrays["y"]

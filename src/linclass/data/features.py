@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from linclass.data._npy import check_npy
 from linclass.errors import DataError
 
 #: File names inside a feature source.
@@ -95,7 +96,10 @@ def load_features(source):
 
 
 def _open(file, mmap_mode=None):
+    """The array in ``file``, its header checked first (an :class:`._npy.NpyError` is a
+    ValueError)."""
     try:
+        check_npy(file)
         return np.load(file, mmap_mode=mmap_mode, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
         raise DataError(f"cannot read {file}: not a valid .npy array ({error})") from None
