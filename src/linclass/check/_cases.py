@@ -115,6 +115,7 @@ class Outcome:
 def call(func, case):
     """Call ``func`` on fresh copies of the case's inputs and check what comes back."""
     args = case.args()
+    passed = args[:len(case.inputs)]  # the arrays, without reg
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):  # NaN is reported instead
             warnings.simplefilter("ignore")
@@ -122,8 +123,8 @@ def call(func, case):
     except Exception as error:  # the learner's bug, reported as a failed case
         return Outcome(error=f"raised {type(error).__name__}: {error}{_where(error)}",
                        exception=type(error).__name__,
-                       changed=tuple(_changed(case.inputs, args)))
-    changed = tuple(_changed(case.inputs, args))
+                       changed=tuple(_changed(case.inputs, passed)))
+    changed = tuple(_changed(case.inputs, passed))
     shape = case.inputs[next(iter(case.inputs))].shape
     if not isinstance(result, tuple | list) or len(result) != 2:
         return Outcome(error=f"returned {_kind_of(result)}, not a pair (loss, "
