@@ -190,7 +190,8 @@ def gradient(func, ctx):
     hints = explain_gradient(outcome.grad, case, numerical - penalty, penalty, ctx.kind,
                              rtol=1e-5)
     return CheckResult(
-        "gradient", title, "failed", summary, case.label,
+        "gradient", title, "failed", summary,
+        f"{case.label}; expected: the numerical gradient of your loss",
         (Mismatch(case.grad_name, result.numerical, result.analytic, result.worst_index),),
         tuple(hints or ["your gradient is not the slope of your loss: derive it again, "
                         "term by term, and compare a single entry by hand"]))

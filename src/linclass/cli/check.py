@@ -88,12 +88,14 @@ def format_report(report):
              f"linclass.losses.reference.{report.loss}"]
     lines += [_wrap("note:", note) for note in report.notes]
     lines.append("")
+    shown = set()
     for c in report.checks:
         lines.append(f"{_MARK[c.status]}  {c.title}: {c.summary}")
         if c.status == "failed" and c.case:
             lines.append(_wrap("case:", c.case))
         lines += [_wrap("", m.describe()) for m in c.mismatches]
-        lines += [_wrap("hint:", h) for h in c.hints]
+        lines += [_wrap("hint:", "as above" if h in shown else h) for h in c.hints]
+        shown.update(c.hints)
     ran = [c for c in report.checks if c.passed is not None]
     failed = report.failed
     lines.append("")
