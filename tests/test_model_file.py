@@ -90,7 +90,7 @@ def test_newer_format_version_is_refused(image_model, tmp_path):
 def test_other_files_are_refused(tmp_path):
     not_zip = tmp_path / "notes.npz"
     not_zip.write_text("hello")
-    with pytest.raises(ModelFileError, match="damaged or not a .npz"):
+    with pytest.raises(ModelFileError, match="notes.npz is damaged or not a linclass model file"):
         lc.load(not_zip)
     other = tmp_path / "other.npz"
     np.savez(other, X=np.zeros(3))
@@ -114,3 +114,23 @@ def test_interrupted_save_leaves_no_file(image_model, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         lc.save(image_model, path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_hostile_files_are_not_model_files_and_never_mention_pickle(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "photo.png")
+    (tmp_path / "notes.txt").write_text("a model, honestly")
+    np.savez(tmp_path / "objects.npz", allow_pickle=True,
+             metadata=np.array([{"format": "linclass-model"}], dtype=object))
+    np.save(tmp_path / "plain.npy", np.zeros(3))
+    header_lie = tmp_path / "huge.npz"  # a header claiming 10**12 floats, 8 bytes stored
+    with zipfile.ZipFile(header_lie, "w") as z:
+        z.writestr("coef.npy", b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': "
+                   b"False, 'shape': (1000000000000,), }".ljust(118) + b"\n" + bytes(8))
+    for name in ("photo.png", "notes.txt", "objects.npz", "plain.npy", "huge.npz"):
+        with pytest.raises(ModelFileError) as caught:
+            lc.load(tmp_path / name)
+        message = str(caught.value)
+        assert "not a linclass model file" in message and name in message, message
+        assert "pickle" not in message and "\n" not in message

@@ -13,11 +13,12 @@ Entries
 ``pipeline.<name>``
     The feature pipeline's learned arrays (mean, scale, centroids, ...).
 
-No entry is a pickle, so loading a file never runs code from it.
+No entry is a pickle, so loading a file never runs code from it. Each entry's header is
+checked before its data is read (plain dtypes only, declared size = stored size, at most
+:data:`MAX_BYTES` in all); any file that fails is "not a linclass model file", named.
 """
 
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +26,15 @@ import numpy as np
 import linclass
 from linclass._files import atomic_write
 from linclass.classifier import LinearClassifier
+from linclass.data._npy import NpyError, read_npz
 from linclass.errors import ModelFileError
 from linclass.image_classifier import ImageClassifier
 
 FORMAT = "linclass-model"
 #: Bumped when a file written now could not be read correctly by an older reader.
 FORMAT_VERSION = 1
+#: Largest total array size read from a model file (4 GiB).
+MAX_BYTES = 1 << 32
 _PIPELINE = "pipeline."
 
 
@@ -71,7 +75,11 @@ def save(model, path, *, info=None):
         classes = classes.astype(str)
     arrays.update(metadata=np.array(json.dumps(meta)), coef=clf.coef_,
                   intercept=clf.intercept_, classes=classes)
-    return atomic_write(path, lambda f: np.savez(f, **arrays))
+    try:
+        return atomic_write(path, lambda f: np.savez(f, **arrays))
+    except OSError as error:
+        raise ModelFileError(f"cannot write model file {path}: {error.strerror or error}; "
+                             "choose another --out or free some space") from None
 
 
 def load(path):
@@ -106,9 +114,10 @@ def load(path):
             meta["pipeline"],
             {k[len(_PIPELINE):]: v for k, v in arrays.items() if k.startswith(_PIPELINE)})
         return ImageClassifier(pipeline, clf, meta["class_names"], meta["image_shape"])
-    except (KeyError, TypeError, ValueError, IndexError) as error:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        text = str(error).splitlines()[0] if str(error) else ""
         raise ModelFileError(f"model file {path} is damaged: {type(error).__name__}: "
-                             f"{error}; train it again") from None
+                             f"{text}; train it again") from None
 
 
 def read_metadata(path):
@@ -121,16 +130,18 @@ def _read(path):
         raise ModelFileError(f"model file {path} not found; train one with "
                              f"`linclass train --out {path}`")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if "metadata" not in npz.files:
-                raise ModelFileError(f"{path} is not a linclass model file (no metadata entry)")
-            arrays = {name: npz[name] for name in npz.files}
+        arrays = read_npz(path, limit_bytes=MAX_BYTES)
+    except NpyError as error:
+        raise ModelFileError(f"{path} is damaged or not a linclass model file ({error})") from None
+    except OSError as error:
+        raise ModelFileError(f"cannot read model file {path}: "
+                             f"{error.strerror or error}") from None
+    if "metadata" not in arrays:
+        raise ModelFileError(f"{path} is not a linclass model file (no metadata entry)")
+    try:
         meta = json.loads(str(arrays.pop("metadata")))
-    except ModelFileError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ModelFileError(f"model file {path} is damaged or not a .npz file "
-                             f"({type(error).__name__}: {error}); train it again") from None
+    except ValueError:
+        meta = None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a linclass model file (format "
                              f"{meta.get('format') if isinstance(meta, dict) else None!r})")
