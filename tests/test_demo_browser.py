@@ -6,6 +6,7 @@ under the repository root).
 """
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -285,3 +286,83 @@ def test_keyboard_adds_and_removes_points(page):
                              || e.innerText; }""", control)
         assert label.strip(), f"{control} has no label"
 
+
+
+#: Latin words a Korean page keeps: names (linclass, SVM and its authors), the Shift key, the
+#: switch's "English", and the symbols s_k, w_k, b_k, L_i as their text reads.
+KEPT_IN_KOREAN = {"linclass", "SVM", "Weston", "Watkins", "Crammer", "Singer", "Shift", "English",
+                  "sk", "wk", "bk", "Li"}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _shown_words(page):
+    """Latin words of every string the page shows or announces: its text, title, labels,
+    tooltips and every option of its selects."""
+    texts = page.page.evaluate("""() => [document.title, document.body.innerText,
+        ...[...document.querySelectorAll('[aria-label], [title]')].flatMap(
+            e => [e.getAttribute('aria-label') || '', e.getAttribute('title') || '']),
+        ...[...document.querySelectorAll('option')].map(o => o.textContent)]""")
+    return {word for text in texts for word in re.findall(r"[A-Za-z]{2,}", text)}
+
+
+def test_the_page_opens_in_korean_from_the_url_and_keeps_working(browser, url):
+    page = Page(browser, url + "?lang=ko")
+    try:
+        assert page.page.evaluate("document.documentElement.lang") == "ko"
+        assert page.snapshot()["lang"] == "ko"
+        assert page.page.title().startswith("linclass 데모")
+        assert page.page.inner_text("h1") == "2차원 선형 분류"
+        assert page.page.inner_text("#run") == "갱신 시작"
+        assert _shown_words(page) <= KEPT_IN_KOREAN, _shown_words(page) - KEPT_IN_KOREAN
+        for loss in LOSSES:  # the options keep linclass's loss names as values
+            page.page.select_option("#loss", loss)
+        page.page.select_option("#loss", "softmax")
+        page.settle()
+        assert HANGUL.search(page.page.inner_text("#loss option:checked"))
+        before = page.snapshot()
+        lib = _library(before, "softmax")
+        page.page.click("#step")
+        page.settle()
+        after = page.snapshot()
+        np.testing.assert_allclose(np.array(after["W"]).T,
+                                   np.array(before["W"]).T - before["lr"] * lib["dW"], rtol=1e-12)
+        assert page.value("total-loss") == pytest.approx(_library(after, "softmax")["total"])
+        assert page.page.inner_text("figcaption") == "갱신 1회 동안의 전체 손실"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.page.screenshot(path=str(ARTIFACTS / "demo-ko.png"))
+        assert page.errors == []
+    finally:
+        page.page.close()
+
+
+def test_the_language_switch_changes_every_word_keeps_the_state_and_the_url(page):
+    assert page.page.evaluate("document.documentElement.lang") == "en"
+    english = _shown_words(page)
+    page.page.click("#step")
+    page.page.select_option("#dataset", "own")  # the empty table's message is translated too
+    page.page.select_option("#dataset", "blobs")
+    page.settle()
+    before = page.snapshot()
+    page.page.click(".lang button[data-lang=ko]")
+    page.settle()
+    assert page.page.url.endswith("/?lang=ko")
+    assert page.page.get_attribute(".lang button[data-lang=ko]", "aria-pressed") == "true"
+    assert _shown_words(page) <= KEPT_IN_KOREAN
+    assert len(english - KEPT_IN_KOREAN) > 100  # the English page had words to replace
+    after = page.snapshot()
+    assert after["lang"] == "ko"
+    assert {k: v for k, v in after.items() if k != "lang"} == {
+        k: v for k, v in before.items() if k != "lang"}  # same points, W, b, history
+    assert page.page.get_attribute("#rows tr[data-index='0'] button", "aria-label") == "점 0 삭제"
+    page.page.select_option("#dataset", "own")
+    page.settle()
+    assert page.page.inner_text("#rows").startswith("아직 점이 없습니다")
+    page.page.reload()  # the URL remembers the choice
+    page.page.wait_for_selector("html[data-ready=true]", state="attached", timeout=15000)
+    assert page.page.evaluate("document.documentElement.lang") == "ko"
+    page.page.click(".lang button[data-lang=en]")
+    page.settle()
+    assert page.page.url.endswith("/?lang=en")
+    assert page.page.inner_text("h1") == "Linear classification in 2-D"
+    assert not HANGUL.search(page.page.inner_text("main"))
+    assert page.errors == []

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from linclass.cli.demo import LANGUAGES
 from linclass.demo import STATIC_DIR, make_server
 
 
@@ -96,3 +98,20 @@ def test_make_server_serves_every_static_file_and_nothing_outside():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_lang_ko_opens_the_page_in_korean():
+    proc = _start("--port", "0", "--lang", "ko", "--json")
+    try:
+        url = json.loads(proc.stdout.readline())["url"]
+        assert url.endswith("/?lang=ko")
+        kind, body = _get(url)  # the query names the language; the server serves the page
+        assert kind == "text/html" and body == (STATIC_DIR / "index.html").read_bytes()
+    finally:
+        _stop(proc)
+    catalogs = (STATIC_DIR / "js" / "i18n.mjs").read_text(encoding="utf-8")
+    languages = re.findall(r"^  (\w+): \{$", catalogs, flags=re.MULTILINE)
+    assert tuple(languages) == LANGUAGES  # the flag offers exactly the page's catalogs
+    done = subprocess.run([sys.executable, "-m", "linclass", "demo", "--no-browser",
+                           "--lang", "fr"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--lang" in done.stderr

@@ -1,4 +1,6 @@
-"""``linclass demo``: serve the interactive page on 127.0.0.1 and open it in a browser."""
+"""``linclass demo``: serve the interactive page on 127.0.0.1 and open it in a browser, in
+English or Korean (``--lang ko`` opens ``/?lang=ko``; the page's own switch keeps the choice
+in the URL)."""
 
 import argparse
 import sys
@@ -6,6 +8,9 @@ import webbrowser
 
 from linclass.cli._common import emit
 from linclass.demo import make_server
+
+#: The page's languages (js/i18n.mjs's catalogs).
+LANGUAGES = ("en", "ko")
 
 
 def _port(text):
@@ -24,9 +29,12 @@ def add_parser(subparsers, parent):
         "demo", parents=[parent],
         help="open the interactive linear-classification page",
         description="Serve the interactive demo page (points, W and b, the losses, gradient "
-                    "descent) on 127.0.0.1 and open it in the web browser. Ctrl-C stops it.")
+                    "descent) on 127.0.0.1 and open it in the web browser, in English or "
+                    "Korean (the page has a switch too). Ctrl-C stops it.")
     p.add_argument("--port", type=_port, default=8231,
                    help="TCP port on 127.0.0.1 (default: 8231; 0 picks a free port)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en",
+                   help="language the page opens in: en (English, default) or ko (Korean)")
     p.add_argument("--no-browser", action="store_true",
                    help="only print the address; do not open a browser")
     return p
@@ -35,6 +43,8 @@ def add_parser(subparsers, parent):
 def run(args):
     server = make_server(args.port)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
+    if args.lang != "en":
+        url += f"?lang={args.lang}"
     try:
         emit(args, {"url": url}, f"linclass demo: serving {url} (Ctrl-C to stop)")
         sys.stdout.flush()

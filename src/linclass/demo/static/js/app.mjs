@@ -2,6 +2,7 @@
 // window.linclassDemo exposes the state for the browser tests (tests/test_demo_browser.py).
 
 import { DATASETS, N_CLASSES, randomParams } from "./data.mjs";
+import { language, languageFromUrl, setLanguage, t, translate } from "./i18n.mjs";
 import { LOSSES } from "./losses.mjs";
 import { FEATURES, featureRows, objective, step } from "./model.mjs";
 import { COLORS, VIEW, drawHistory, drawScene, toWorld } from "./plot.mjs";
@@ -82,7 +83,7 @@ function render() {
     frame = 0;
     compute();
     scene = drawScene($("view"), { ...state, result });
-    drawHistory($("history"), state.history);
+    drawHistory($("history"), state.history, (max, now) => t("history_text", { max, now }));
     renderNumbers();
     renderParams();
     renderTable();
@@ -104,9 +105,7 @@ function renderNumbers() {
   $("margin").disabled = state.loss === "softmax";
   const names = FEATURES[state.features].names;
   document.querySelectorAll("th.fname").forEach((th, d) => { th.textContent = `w·${names[d]}`; });
-  $("view-note").textContent = state.features === "xy"
-    ? "Round handle: move a class's zero-score line; arrow: rotate it (the arrow points to increasing score)."
-    : "Polar features: regions and zero-score curves are drawn in (x, y); edit W and b in the fields (handles act on raw x, y only).";
+  $("view-note").textContent = t(state.features === "xy" ? "note_xy" : "note_polar");
 }
 
 function buildParams() {
@@ -122,7 +121,6 @@ function buildParams() {
       input.type = "number";
       input.step = "0.1";
       input.id = d < 2 ? `W-${k}-${d}` : `b-${k}`;
-      input.setAttribute("aria-label", d < 2 ? `W row ${k}, weight ${d}` : `b, class ${k}`);
       input.addEventListener("input", () => {
         const v = Number.parseFloat(input.value);
         if (!Number.isFinite(v)) { input.setAttribute("aria-invalid", "true"); return; }
@@ -153,8 +151,12 @@ function buildTable() {
   const body = $("rows");
   body.replaceChildren();
   if (!state.points.length) {
-    body.innerHTML = `<tr><td colspan="10" class="empty">No points yet: click the plot, or use
-      "Add point", to add points of the selected class.</td></tr>`;
+    const td = document.createElement("td");
+    td.colSpan = 10;
+    td.className = "empty";
+    td.textContent = t("no_points");
+    body.append(document.createElement("tr"));
+    body.firstChild.append(td);
   }
   state.points.forEach((p, i) => {
     const tr = document.createElement("tr");
@@ -164,7 +166,8 @@ function buildTable() {
       + `<td class="x"></td><td class="y"></td>`
       + `<td class="score"></td><td class="score"></td><td class="score"></td>`
       + `<td class="loss"></td><td class="share"><span class="share"><i></i><span></span></span></td>`
-      + `<td><button type="button" aria-label="remove point ${i}">✕</button></td>`;
+      + `<td><button type="button">✕</button></td>`;
+    tr.querySelector("button").setAttribute("aria-label", t("remove_point", { i }));
     tr.querySelector("button").addEventListener("click", () => removePoint(i));
     tr.addEventListener("pointerenter", () => { state.hot = i; render(); });
     body.append(tr);
@@ -329,7 +332,7 @@ function numberInput(id, key, ok) {
 function setRunning(on) {
   state.running = on;
   $("run").setAttribute("aria-pressed", String(on));
-  $("run").textContent = on ? "Stop updates" : "Start updates";
+  $("run").textContent = t(on ? "run_stop" : "run_start");
   if (on) requestAnimationFrame(tick);
 }
 
@@ -340,10 +343,10 @@ function tick() {
 }
 
 function initControls() {
-  for (const [name, { label }] of Object.entries(LOSSES)) $("loss").add(new Option(label, name));
+  for (const name of Object.keys(LOSSES)) $("loss").add(new Option("", name));
   $("loss").value = state.loss;
   $("loss").addEventListener("change", () => { state.loss = $("loss").value; render(); });
-  for (const [name, { label }] of Object.entries(DATASETS)) $("dataset").add(new Option(label, name));
+  for (const name of Object.keys(DATASETS)) $("dataset").add(new Option("", name));
   $("dataset").value = state.dataset;
   $("dataset").addEventListener("change", () => { loadDataset($("dataset").value); tableSize = -1; render(); });
   numberInput("margin", "margin", (v) => v > 0);
@@ -362,7 +365,7 @@ function initControls() {
     const label = document.createElement("label");
     label.className = `k${k}`;
     label.innerHTML = `<input type="radio" name="new-class" value="${k}"${k === 0 ? " checked" : ""}>`
-      + `<span class="swatch"></span>class ${k}`;
+      + `<span class="swatch"></span><span class="class-name"></span>`;
     label.querySelector("input").addEventListener("change", () => { state.newClass = k; });
     group.append(label);
   }
@@ -379,12 +382,44 @@ function initControls() {
   view.addEventListener("contextmenu", onContextMenu);
   view.addEventListener("keydown", onKey);
   window.addEventListener("resize", render);
+  for (const button of document.querySelectorAll(".lang button")) {
+    button.addEventListener("click", () => {
+      const url = new URL(window.location.href);
+      url.searchParams.set("lang", button.dataset.lang);
+      window.history.replaceState(null, "", url);
+      setLanguage(button.dataset.lang);
+      applyLanguage();
+    });
+  }
+}
+
+// Every string of the page in the current language: the HTML's keys and the scripts' strings.
+function applyLanguage() {
+  document.documentElement.lang = language();
+  translate(document);
+  for (const button of document.querySelectorAll(".lang button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === language()));
+  }
+  for (const option of $("loss").options) option.textContent = t(`loss_${option.value}`);
+  for (const option of $("dataset").options) option.textContent = t(`dataset_${option.value}`);
+  document.querySelectorAll(".classes .class-name").forEach((span, k) => {
+    span.textContent = t("class_k", { k });
+  });
+  for (let k = 0; k < N_CLASSES; k++) {
+    for (let d = 0; d < 2; d++) $(`W-${k}-${d}`).setAttribute("aria-label", t("weight_input", { k, d }));
+    $(`b-${k}`).setAttribute("aria-label", t("bias_input", { k }));
+  }
+  $("run").textContent = t(state.running ? "run_stop" : "run_start");
+  tableSize = -1; // rebuild the rows, whose buttons carry words
+  render();
 }
 
 // ---- start -------------------------------------------------------------------------------
 
+setLanguage(languageFromUrl(window.location.href));
 buildParams();
 initControls();
+applyLanguage();
 restart();
 loadDataset(state.dataset);
 render();
@@ -395,7 +430,7 @@ window.linclassDemo = {
   snapshot: () => copy({
     points: state.points, W: state.W, b: state.b, loss: state.loss, margin: state.margin,
     regStrength: state.regStrength, lr: state.lr, features: state.features,
-    updates: state.updates, history: state.history, ...compute(),
+    updates: state.updates, history: state.history, lang: language(), ...compute(),
   }),
   colors: COLORS,
 };

@@ -50,11 +50,12 @@ export function spiral(n, seed, noise = 0.2, scale = 3) {
   });
 }
 
+// The page's datasets (their labels are i18n.mjs's dataset_<name>).
 export const DATASETS = {
-  blobs: { label: "Blobs", make: (seed) => blobs(15, seed) },
-  circles: { label: "Concentric circles", make: (seed) => circles(45, seed) },
-  spiral: { label: "Spiral", make: (seed) => spiral(45, seed) },
-  own: { label: "Your own (starts empty: click to add)", make: () => [] },
+  blobs: { make: (seed) => blobs(15, seed) },
+  circles: { make: (seed) => circles(45, seed) },
+  spiral: { make: (seed) => spiral(45, seed) },
+  own: { make: () => [] },
 };
 
 // Random parameters for a restart: W (C x D) and b (C) with standard normal entries.

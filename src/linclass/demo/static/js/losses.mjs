@@ -125,12 +125,12 @@ function mean(values) {
   return values.length ? values.reduce((a, v) => a + v, 0) / values.length : 0;
 }
 
-// The loss names of linclass.losses.LOSSES, with the labels the page shows.
+// The loss names of linclass.losses.LOSSES (the page's labels are i18n.mjs's loss_<name>).
 export const LOSSES = {
-  svm: { fn: svm, label: "Weston–Watkins SVM (multiclass hinge)" },
-  squared_hinge: { fn: squaredHinge, label: "Weston–Watkins SVM, squared hinge" },
-  crammer_singer: { fn: crammerSinger, label: "Crammer–Singer (structured) SVM" },
-  one_vs_all: { fn: oneVsAll, label: "One-vs-all hinge" },
-  softmax: { fn: softmax, label: "Softmax (cross-entropy)" },
-  least_squares: { fn: leastSquares, label: "One-vs-all least squares (ridge)" },
+  svm: { fn: svm },
+  squared_hinge: { fn: squaredHinge },
+  crammer_singer: { fn: crammerSinger },
+  one_vs_all: { fn: oneVsAll },
+  softmax: { fn: softmax },
+  least_squares: { fn: leastSquares },
 };

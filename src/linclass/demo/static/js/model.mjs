@@ -8,8 +8,8 @@
 import { LOSSES } from "./losses.mjs";
 
 export const FEATURES = {
-  xy: { label: "x, y (raw)", names: ["x", "y"], map: (x, y) => [x, y] },
-  polar: { label: "polar r, θ", names: ["r", "θ"], map: (x, y) => [Math.hypot(x, y), Math.atan2(y, x)] },
+  xy: { names: ["x", "y"], map: (x, y) => [x, y] },
+  polar: { names: ["r", "θ"], map: (x, y) => [Math.hypot(x, y), Math.atan2(y, x)] },
 };
 
 // Feature rows X (N x D) for points [{x, y, label}].

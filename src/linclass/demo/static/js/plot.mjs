@@ -168,8 +168,9 @@ export function drawScene(canvas, { points, W, b, features, result, hot }) {
   return { size, handles: hs };
 }
 
-// Total loss over updates, on a linear scale from 0 to the largest value shown.
-export function drawHistory(canvas, history) {
+// Total loss over updates, on a linear scale from 0 to the largest value shown, headed by
+// caption(max, now) (the page's words for "max ..., now ...").
+export function drawHistory(canvas, history, caption) {
   const { ctx, w, h } = fitCanvas(canvas);
   ctx.clearRect(0, 0, w, h);
   if (!history.length) return;
@@ -184,5 +185,5 @@ export function drawHistory(canvas, history) {
   });
   ctx.stroke();
   ctx.fillStyle = "#5b6170"; ctx.font = "11px system-ui, sans-serif";
-  ctx.fillText(`max ${top.toPrecision(3)}, now ${history[history.length - 1].toPrecision(3)}`, pad, 11);
+  ctx.fillText(caption(top.toPrecision(3), history[history.length - 1].toPrecision(3)), pad, 11);
 }
