@@ -87,7 +87,7 @@ def test_bad_spec_is_one_line_error(spec, match):
 
 
 def test_unfitted_pipeline_says_so(images):
-    with pytest.raises(ValueError, match="fitted first"):
+    with pytest.raises(ValueError, match="FeaturePipeline is not fitted yet"):
         FeaturePipeline.from_spec("raw").transform(images)
 
 

@@ -27,6 +27,12 @@ import numpy as np
 
 from linclass._validation import fail
 
+__all__ = [
+    "DEVICES", "arange", "asarray", "ascontiguous", "astype", "check_device", "device_name",
+    "exp_", "float_dtype", "is_numpy", "maximum_", "namespace", "numpy_dtype", "to_numpy",
+    "vdot", "zeros",
+]
+
 #: Device names accepted by ``device=`` (``"cuda:N"`` selects a GPU by index).
 DEVICES = ("cpu", "torch", "cuda")
 

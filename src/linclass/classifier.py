@@ -15,11 +15,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from linclass._validation import fail
 from linclass.config import TrainConfig, replace, settings
 from linclass.data import train_val_split
+from linclass.errors import check_fitted
 from linclass.losses import softmax_probabilities
 from linclass.training import check_sample_weight, empty_history, train
 
@@ -212,7 +213,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def scores(self, X):
         """Class scores ``X @ coef_ + intercept_`` (N, C), for any number of classes."""
-        check_is_fitted(self)
+        check_fitted(self, hasattr(self, "coef_"), "call fit(X, y) first")
         X = validate_data(self, X, reset=False, dtype=_FLOATS, accept_sparse="csr")
         scores = X @ self.coef_.astype(X.dtype, copy=False)  # (N, D) @ (D, C) -> (N, C)
         scores += self.intercept_.astype(X.dtype, copy=False)

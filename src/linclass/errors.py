@@ -4,6 +4,11 @@ The CLI turns each of them into ``linclass: <message>`` on stderr and exit statu
 (a usage error, exit 2, comes from argument parsing instead).
 """
 
+__all__ = [
+    "DataError", "DivergenceError", "LinclassError", "ModelFileError", "NotFittedError",
+    "check_fitted",
+]
+
 
 class LinclassError(Exception):
     """Base class: the message names the problem and the fix."""
@@ -19,3 +24,17 @@ class ModelFileError(LinclassError, ValueError):
 
 class DivergenceError(LinclassError, RuntimeError):
     """Training produced a NaN or infinite loss."""
+
+
+class NotFittedError(LinclassError, ValueError, AttributeError):
+    """A model, extractor or transform used before it was fitted.
+
+    Derives from ``ValueError`` and ``AttributeError`` like scikit-learn's ``NotFittedError``,
+    so code written for scikit-learn catches it.
+    """
+
+
+def check_fitted(obj, fitted, fix):
+    """Raise :class:`NotFittedError` unless ``fitted``: "<Class> is not fitted yet; <fix>"."""
+    if not fitted:
+        raise NotFittedError(f"{type(obj).__name__} is not fitted yet; {fix}.")

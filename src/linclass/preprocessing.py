@@ -22,6 +22,9 @@ sample, so they apply to raw images as they come.
 import numpy as np
 
 from linclass._validation import fail, resolve
+from linclass.errors import check_fitted
+
+__all__ = ["BLOCK_ROWS", "MeanImage", "Standardize", "TRANSFORMS", "from_state"]
 
 #: Rows per block when accumulating the variance.
 BLOCK_ROWS = 2048
@@ -53,8 +56,7 @@ class _Fitted:
         self.dtype = _float_dtype(dtype)
 
     def _check_fitted(self, X):
-        if not hasattr(self, "mean_"):
-            raise ValueError(f"{type(self).__name__} is not fitted yet; call fit(X_train) first.")
+        check_fitted(self, hasattr(self, "mean_"), "call fit(X_train) first")
         X = _check_X(X)
         if X.shape[1:] != self.mean_.shape:
             raise fail("X", f"samples of shape {self.mean_.shape} (as in fit)",
@@ -78,8 +80,7 @@ class _Fitted:
 
     def state(self):
         """``(arrays, params)``: a dict of numpy arrays and a JSON-able dict of parameters."""
-        if not hasattr(self, "mean_"):
-            raise ValueError(f"{type(self).__name__} is not fitted yet; call fit(X_train) first.")
+        check_fitted(self, hasattr(self, "mean_"), "call fit(X_train) first")
         return ({k: getattr(self, k + "_") for k in self.arrays},
                 {"kind": self.name, "dtype": self.dtype.name})
 

@@ -4,6 +4,7 @@ import numpy as np
 
 from linclass import preprocessing
 from linclass._validation import fail, resolve
+from linclass.errors import check_fitted
 from linclass.features._base import check_images
 from linclass.features._cache import CACHE_MIN_IMAGES, cached_transform, digest_images
 from linclass.features._registry import FEATURES
@@ -160,6 +161,5 @@ class FeaturePipeline:
         return self.scaler_.transform(features)  # a new array: the cached input is kept
 
     def _check_fitted(self):
-        if self.n_features_ is None:
-            raise fail("FeaturePipeline", "fitted first (call fit_transform on training images)",
-                       "an unfitted pipeline")
+        check_fitted(self, self.n_features_ is not None,
+                     "call fit_transform on training images first")

@@ -25,6 +25,7 @@ class LazyRegistry(Mapping):
 FEATURES = LazyRegistry({
     "raw": "linclass.features._raw:RawPixels",
     "hog": "linclass.features._hog:HOGFeatures",
+    "color": "linclass.features._color:ColorHistogram",
     "hsv": "linclass.features._color:HSVHistogram",
     "rgb": "linclass.features._color:RGBHistogram",
     "color3d": "linclass.features._color:JointColorHistogram",

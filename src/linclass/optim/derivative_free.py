@@ -19,6 +19,8 @@ import numpy as np
 from linclass._validation import check_positive, fail
 from linclass.optim._checks import check_count
 
+__all__ = ["RandomSearchResult", "random_local_search", "random_search"]
+
 
 class RandomSearchResult(NamedTuple):
     """Outcome of a derivative-free search.
