@@ -116,6 +116,20 @@ def test_help_says_the_file_is_run():
     assert "runs its code" in " ".join(sub.format_help().split())
 
 
+def test_through_linclass_main(monkeypatch, capsys):
+    # as it runs once 'check' is one of the commands that linclass.cli.main builds
+    monkeypatch.setattr(cli, "COMMANDS", tuple(dict.fromkeys(cli.COMMANDS + ("check",))))
+    assert cli.main(["check", target("softmax_scores_modifying_scores"), "--no-speed"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  inputs left unchanged: modified scores" in out
+    assert cli.main(["check", target("softmax_scores"), "--json", "--no-speed"]) == 0
+    assert json.loads(capsys.readouterr().out)["passed"] is True
+    assert cli.main(["check", "nope.py:f"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["check"])
+    assert exit_info.value.code == 2
+
+
 @pytest.mark.skipif("check" not in cli.COMMANDS, reason="'check' not yet registered")
 def test_registered_command_exit_status():
     command = [sys.executable, "-m", "linclass", "check", target("svm_loss_vectorized"),

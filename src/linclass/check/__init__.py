@@ -64,7 +64,7 @@ def check_function(func, kind=None, *, signature=None, naive=None, speed=True, s
     func : callable
         ``f(W, X, y, reg) -> (loss, dW)`` or ``f(scores, y) -> (loss, dscores)``.
     kind : str, optional
-        The loss it implements, a name in :data:`linclass.losses.LOSSES`; default: detected
+        The loss it implements, a name in ``linclass.losses.LOSSES``; default: detected
         by comparing its loss with each reference loss on a random case (then by its name).
     signature : {'assignment', 'scores'}, optional
         Default: detected from its parameters (or by calling it).
@@ -116,10 +116,12 @@ def _detect_signature(func, rng):
 def detect_loss(func, signature, rng, name=""):
     """Which reference loss ``func`` implements: ``(kind, source, note)``.
 
-    On a random case (``reg = 0``), a loss equal to exactly one reference loss decides
-    (``source="detected"``); otherwise a loss named in the function's name (``"name"``);
-    otherwise the one loss a known mistake explains (``"detected"``, with a note), else the
-    closest (``"closest"``, with a note asking for ``--loss``).
+    ``signature`` is ``"assignment"`` or ``"scores"``, ``rng`` a ``numpy.random.Generator``
+    for the case, ``name`` the function's name. On a random case (``reg = 0``), a loss equal
+    to exactly one reference loss decides (``source="detected"``); otherwise a loss named in
+    the function's name (``"name"``); otherwise the one loss a known mistake explains
+    (``"detected"``, with a note), else the closest (``"closest"``, with a note asking for
+    ``--loss``).
     """
     case = random_case(signature, "softmax", rng, 6, 4, 5, reg=0.0, dtype=np.float64,
                        label="")

@@ -58,6 +58,7 @@ class CheckResult:
         return self.hints[0] if self.hints else None
 
     def to_dict(self):
+        """A JSON-ready dict: the fields, ``passed``, ``hint``, mismatches as dicts."""
         result = asdict(self)
         result["passed"], result["hint"] = self.passed, self.hint
         result["mismatches"] = [
