@@ -93,6 +93,9 @@ def test_given_loss_and_signature_are_used_and_validated():
     report = check.check_function(softmax, "svm", signature="scores", speed=False)
     assert (report.loss, report.loss_source, report.signature_source) == ("svm", "given", "given")
     assert not report.passed  # a softmax is not an svm
+    naive = check.load_function(LEARNER, "svm_loss_naive")
+    wrong = check.check_function(naive, signature="scores", speed=False)
+    assert "choose with --signature" in wrong.failed[0].hint
     with pytest.raises(ValueError, match="kind must be one of"):
         check.check_function(softmax, "hinge")
     with pytest.raises(ValueError, match="signature must be one of"):

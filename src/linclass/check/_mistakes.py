@@ -150,6 +150,9 @@ def explain_error(outcome):
         return ("a shape error often comes from a sum over the wrong axis: axis=1 runs over "
                 "the classes of one example, axis=0 over the examples; keep the summed axis "
                 "(keepdims=True) to broadcast the result back")
+    if outcome.exception == "TypeError" and "positional argument" in outcome.error:
+        return ("it takes other arguments than it was given: the assignment's signature is "
+                "f(W, X, y, reg), linclass's f(scores, y) (choose with --signature)")
     if outcome.exception is None:
         return "return the pair (loss, gradient), the gradient of the same shape as W or scores"
     return "fix the error at the line shown; the case's shapes are in its name"
