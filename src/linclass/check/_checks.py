@@ -17,7 +17,7 @@ from linclass.check._report import CheckResult, Mismatch
 
 __all__ = ["CHECKS", "Context", "reference_naive"]
 
-#: Agreement required of a loss or gradient entry, relative to max(1, |expected|).
+#: Agreement required: ``|obtained - expected| <= RTOL * max(1, max |expected|)`` entrywise.
 RTOL = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
 
 #: The losses that have margins (and are 0 once every margin is satisfied).
@@ -49,8 +49,8 @@ class Context:
     naive_label: str = ""
 
     def random(self, n, c, d, *, reg=0.1, dtype=np.float64, gap=0.01):
-        shape = f"N={n}, C={c}" if self.signature == "scores" else \
-            f"N={n}, D={d}, C={c}, reg={reg}"
+        shape = (f"N={n}, C={c}" if self.signature == "scores"
+                 else f"N={n}, D={d}, C={c}, reg={reg}")
         return random_case(self.signature, self.kind, self.rng, n, c, d, reg=reg,
                            dtype=dtype, label=f"random {np.dtype(dtype).name}, {shape}",
                            gap=gap)
@@ -63,7 +63,7 @@ def _failure(case, expect, outcome, kind, rtol):
             explain_error(outcome)]
     if not (np.isfinite(outcome.loss) and np.all(np.isfinite(outcome.grad))):
         bad = np.argwhere(~np.isfinite(outcome.grad))
-        mismatch = Mismatch("loss", expect.loss, outcome.loss) if not np.isfinite(
+        mismatch = Mismatch("loss", float(expect.loss), outcome.loss) if not np.isfinite(
             outcome.loss) else _entry(case.grad_name, expect.grad, outcome.grad, bad[0])
         return [mismatch], [explain_nonfinite(kind, case.dtype)]
     mismatches = []
@@ -71,7 +71,7 @@ def _failure(case, expect, outcome, kind, rtol):
              f"be why (see the inputs check)"] if outcome.changed else []
     loss_hints = explain_loss(outcome.loss, case, expect, kind, rtol)
     if loss_hints != ():
-        mismatches.append(Mismatch("loss", expect.loss, outcome.loss))
+        mismatches.append(Mismatch("loss", float(expect.loss), outcome.loss))
         hints += loss_hints or [f"the loss is not a mistake the checker knows: compare "
                                 f"your code with the lecture's loop, "
                                 f"linclass.losses.reference.{kind}"]
