@@ -50,6 +50,10 @@ MAX_PIXELS = 1 << 26
 BACKGROUND = (255, 255, 255)
 #: Pillow modes that are grayscale (one channel, possibly with alpha).
 GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+#: Most bytes of decoded images one dataset may take (4 GiB; CIFAR-10's 50,000 take 150 MB).
+#: Each worker's share is checked as it decodes, the total as results arrive, so memory
+#: stays within about twice this even for archives of highly compressed large images.
+MAX_DATASET_BYTES = 1 << 32
 #: Images per task sent to a worker: large enough to amortize the transfer.
 CHUNK = 1000
 #: Workers are forked where the platform can (what benchmarks/bench_data.py measures, and no
@@ -281,14 +285,26 @@ def stack(arrays, names, where):
     return out
 
 
-def decode_chunk(payloads, size=None, channels=None):
-    """Decode a list of images; a failure becomes its one-line reason (a str) in place."""
-    out = []
+def _over_limit():
+    return DataError(f"the decoded images take more than {MAX_DATASET_BYTES:,} bytes; "
+                     "pass --image-size H W to read them smaller")
+
+
+def decode_chunk(payloads, size=None, channels=None, limit=None):
+    """Decode a list of images; a failure becomes its one-line reason (a str) in place.
+
+    More than ``limit`` decoded bytes raise :class:`DataError` (the dataset is too large).
+    """
+    out, total = [], 0
     for payload in payloads:
         try:
             out.append(decode(payload, size, channels))
         except DataError as error:
             out.append(str(error))
+            continue
+        total += out[-1].nbytes
+        if limit is not None and total > limit:
+            raise _over_limit()
     return out
 
 
@@ -339,21 +355,25 @@ class Decoder:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(max_workers=n_workers(), mp_context=_CONTEXT)
             self.parts.append(self.pool.submit(decode_chunk, self.buffer, self.image_size,
-                                               self.channels))
+                                               self.channels, MAX_DATASET_BYTES // n_workers()))
         else:
-            self.parts.append(decode_chunk(self.buffer, self.image_size, self.channels))
+            self.parts.append(decode_chunk(self.buffer, self.image_size, self.channels,
+                                           MAX_DATASET_BYTES))
         self.buffer = []
         self._collect(wait=False)
 
     def _collect(self, wait):
         """Replace finished futures by their lists (in order) and report progress."""
-        done = 0
+        done = decoded_bytes = 0
         for i, part in enumerate(self.parts):
             if isinstance(part, Future):
                 if not (wait or part.done()):
                     break
                 self.parts[i] = part = part.result()
             done += len(part)
+            decoded_bytes += sum(a.nbytes for a in part if not isinstance(a, str))
+        if decoded_bytes > MAX_DATASET_BYTES:
+            raise _over_limit()
         if self.progress is not None and done > self.reported:
             self.reported = done
             self.progress(done, self.added)

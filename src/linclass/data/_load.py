@@ -2,6 +2,7 @@
 
 import os
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -175,12 +176,39 @@ def _directory(path, *, split, image_size, skip_bad, progress):
     return dataset
 
 
+#: Most members an archive may hold (CIFAR-10's training archive holds 50,011).
+MAX_MEMBERS = 1_000_000
+#: Largest member read, in bytes (a CIFAR-10 batch is 31 MB).
+MAX_MEMBER_BYTES = 256 << 20
+_KINDS = {tarfile.SYMTYPE: "symbolic link", tarfile.LNKTYPE: "hard link",
+          tarfile.CHRTYPE: "character device", tarfile.BLKTYPE: "block device",
+          tarfile.FIFOTYPE: "named pipe", tarfile.CONTTYPE: "contiguous file"}
+
+
+def _check_member(path, member, count):
+    """Refuse a member that is not a plain folder or file, escapes, or is over a limit."""
+    if count > MAX_MEMBERS:
+        raise DataError(f"refusing to read {path}: more than {MAX_MEMBERS:,} members")
+    if not (member.isdir() or member.isreg()):
+        kind = _KINDS.get(member.type, f"member of type {member.type!r}")
+        raise DataError(f"refusing to read {path}: {member.name!r} is a {kind}; an image "
+                        "archive holds only folders and regular files")
+    try:
+        tarfile.data_filter(member, os.path.realpath(os.sep + "linclass-archive"))
+    except tarfile.FilterError as error:
+        raise DataError(f"refusing to read {path}: {error}") from None
+    if member.size > MAX_MEMBER_BYTES:
+        raise DataError(f"refusing to read {path}: {member.name!r} is {member.size:,} bytes, "
+                        f"over the limit of {MAX_MEMBER_BYTES:,} for one file")
+
+
 def read_archive(path, decoder):
     """Read a tar archive in one pass, sending its images to ``decoder`` as they come.
 
-    Each member passes :func:`tarfile.data_filter` first (the filter of
-    ``extractall(filter="data")``): absolute paths, ``..`` components and links pointing
-    outside the archive are refused with the member named. Nothing is written to disk.
+    Only folders and regular files are accepted: symbolic and hard links, devices and pipes
+    are refused, as are absolute paths and ``..`` components (:func:`tarfile.data_filter`),
+    members over :data:`MAX_MEMBER_BYTES` and archives of more than :data:`MAX_MEMBERS`
+    members, each with the member named. Nothing is written to disk.
 
     Returns
     -------
@@ -191,25 +219,21 @@ def read_archive(path, decoder):
     batches : dict
         CIFAR-10 batch member name -> its bytes.
     """
-    destination = os.path.realpath(os.sep + "linclass-archive")
     names, images, batches = [], {}, {}
     try:
         with tarfile.open(path, "r:*") as tar:
-            for member in tar:
-                try:
-                    tarfile.data_filter(member, destination)
-                except tarfile.FilterError as error:
-                    raise DataError(f"refusing to read {path}: {error}") from None
+            for count, member in enumerate(tar, 1):
+                _check_member(path, member, count)
                 name = member.name.removeprefix("./").rstrip("/")
                 names.append(name + "/" if member.isdir() else name)
-                if not (member.isfile() or member.islnk() or member.issym()):
+                if member.isdir():
                     continue
                 if is_image_name(name):
                     images[name] = decoder.added
                     decoder.add(tar.extractfile(member).read())
                 elif name.rsplit("/", 1)[-1] in BATCH_FILES:
                     batches[name] = tar.extractfile(member).read()
-    except (tarfile.TarError, EOFError, OSError) as error:
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
         raise DataError(f"cannot read archive {path}: {error}") from None
     return names, images, batches
 
