@@ -110,10 +110,16 @@ def test_a_file_that_raises_on_import_fails_in_one_line(tmp_path, capsys):
                                        "division by zero\n")
 
 
-def test_help_says_the_file_is_run():
+def test_help_says_the_file_is_run_and_names_every_loss():
+    from linclass.losses import LOSSES
+
     parser = argparse.ArgumentParser(prog="linclass")
-    sub = check_cli.add_parser(parser.add_subparsers(), common_parser())
-    assert "runs its code" in " ".join(sub.format_help().split())
+    text = " ".join(check_cli.add_parser(parser.add_subparsers(), common_parser())
+                    .format_help().split())
+    assert "runs its code" in text
+    loss_help = text.split("--loss LOSS")[1].split("(default")[0]
+    assert {w.strip(",") for w in loss_help.split()} - {"the", "loss", "it", "implements:",
+                                                        "or"} == set(LOSSES)
 
 
 def test_through_linclass_main(monkeypatch, capsys):
@@ -141,3 +147,11 @@ def test_registered_command_exit_status():
     assert done.returncode == 1 and "you do not divide by N" in done.stdout
     done = subprocess.run(command[:4] + ["nope.py:f"], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith("linclass: ")
+
+
+def test_command_module_imports_no_numpy_work():
+    # the checker (and the learner's file) load only when the command runs
+    code = "import sys, linclass.cli.check; print('linclass.check' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"
