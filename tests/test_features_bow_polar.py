@@ -6,7 +6,13 @@ from sklearn.linear_model import LogisticRegression
 
 from linclass.data import toy
 from linclass.features import BagOfWords, FeaturePipeline, polar
-from linclass.features._bow import nearest_word, normalize_patches, patch_grid
+from linclass.features._bow import normalize_patches
+from linclass.features._kmeans_clustering import nearest
+from linclass.features._patches import patch_grid
+
+
+def nearest_word(patches, codebook):
+    return nearest(patches, codebook)[0]
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +31,14 @@ def test_patches_are_normalized_copies_of_the_image(images):
                                rtol=1e-5, atol=1e-6)
 
 
-def test_nearest_word_is_the_argmin_distance():
+def test_nearest_word_is_the_argmin_distance_and_its_squared_distance():
     rng = np.random.default_rng(3)
     patches = rng.standard_normal((500, 12)).astype(np.float32)
     codebook = rng.standard_normal((20, 12)).astype(np.float32)
     distances = ((patches[:, None, :] - codebook[None]) ** 2).sum(-1)
-    np.testing.assert_array_equal(nearest_word(patches, codebook), distances.argmin(1))
+    labels, squared = nearest(patches, codebook)
+    np.testing.assert_array_equal(labels, distances.argmin(1))
+    np.testing.assert_allclose(squared, distances.min(1), rtol=1e-4)
 
 
 def test_bow_histograms_count_every_patch_once(images):

@@ -1,12 +1,17 @@
-"""KMeansFeatures (Coates, Lee & Ng 2011): whitening, k-means, triangle encoding, state."""
+"""KMeansFeatures (Coates, Lee & Ng 2011): patches, whitening, k-means, triangle encoding, state.
+
+The other encoders and poolings: tests/test_kmeans_encoders.py."""
 
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
 import linclass
-from linclass.features import FEATURES, FeaturePipeline
-from linclass.features import kmeans as km
+from linclass.features import FEATURES, FeaturePipeline, _encoding, kmeans
+from linclass.features._kmeans_clustering import kmeans as lloyd
+from linclass.features._kmeans_clustering import mirror_closed
+from linclass.features._patches import mirror_permutation, standardize_patches
+from linclass.features._whitening import fit_whitening
 from linclass.features.kmeans import KMeansFeatures
 
 
@@ -35,7 +40,7 @@ def test_whitened_patches_have_identity_covariance():
     rng = np.random.default_rng(0)
     mixing = rng.normal(size=(27, 27))
     patches = (rng.normal(size=(20000, 27)) @ mixing + 5).astype(np.float32)
-    mean, matrix = km.fit_whitening(patches, eps=1e-6)
+    mean, matrix = fit_whitening(patches, eps=1e-6)
     white = (patches.astype(np.float64) - mean) @ matrix
     np.testing.assert_allclose(white.mean(axis=0), 0, atol=1e-3)
     np.testing.assert_allclose(np.cov(white, rowvar=False), np.eye(27), atol=2e-3)
@@ -44,7 +49,7 @@ def test_whitened_patches_have_identity_covariance():
 def test_whitening_eps_shrinks_the_eigenvalues_as_documented():
     rng = np.random.default_rng(1)
     patches = (rng.normal(size=(5000, 12)) * np.linspace(0.1, 3, 12)).astype(np.float32)
-    mean, matrix = km.fit_whitening(patches, eps=0.1)
+    mean, matrix = fit_whitening(patches, eps=0.1)
     cov = np.cov(patches, rowvar=False)
     eigvals = np.linalg.eigvalsh(cov)
     white_eig = np.linalg.eigvalsh(np.cov((patches - mean) @ matrix, rowvar=False))
@@ -54,7 +59,7 @@ def test_whitening_eps_shrinks_the_eigenvalues_as_documented():
 def test_normalized_patches_have_zero_mean_and_regularized_unit_contrast():
     x = np.random.default_rng(2).uniform(0, 255, (50, 108)).astype(np.float32)
     expected = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, ddof=1, keepdims=True) + 10)
-    np.testing.assert_allclose(km.normalize_patches(x.copy()), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(standardize_patches(x.copy()), expected, rtol=1e-5, atol=1e-5)
 
 
 # -- k-means ------------------------------------------------------------------------------------
@@ -72,7 +77,7 @@ def test_kmeans_inertia_never_increases(seed):
     rng = np.random.default_rng(seed)
     init = x[rng.choice(len(x), 10, replace=False)]
     init[0] = 1e3  # a centroid no point chooses: exercises the re-seeding of empty clusters
-    _, inertia = km.kmeans(x, init, max_iter=30, rng=seed)
+    _, inertia = lloyd(x, init, max_iter=30, rng=seed)
     assert len(inertia) >= 3
     assert np.all(np.diff(inertia) <= 1e-9 * inertia[0])
 
@@ -80,7 +85,7 @@ def test_kmeans_inertia_never_increases(seed):
 def test_kmeans_matches_scikit_learn_lloyd_from_the_same_start():
     x, _, _ = blobs(3, centers=5)
     init = x[:8].copy()
-    ours, inertia = km.kmeans(x, init, max_iter=5)
+    ours, inertia = lloyd(x, init, max_iter=5)
     peer = KMeans(8, init=init, n_init=1, max_iter=5, tol=0, algorithm="lloyd").fit(x)
     order = lambda c: c[np.lexsort(c.T)]  # noqa: E731
     np.testing.assert_allclose(order(ours), order(peer.cluster_centers_), rtol=1e-9, atol=1e-9)
@@ -91,11 +96,11 @@ def test_mirror_tied_kmeans_is_lloyd_on_the_mirror_closed_set():
     x, _, _ = blobs(5, centers=4, dim=6)
     flip = np.array([1, 0, 3, 2, 5, 4])
     init = x[:5].copy()
-    ours, inertia = km.kmeans(x, init, max_iter=6, mirror=flip)
+    ours, inertia = lloyd(x, init, max_iter=6, mirror=flip)
     closed = np.concatenate([x, x[:, flip]])
-    peer = KMeans(10, init=km.mirror_closed(init, flip), n_init=1, max_iter=6, tol=0,
+    peer = KMeans(10, init=mirror_closed(init, flip), n_init=1, max_iter=6, tol=0,
                   algorithm="lloyd").fit(closed)
-    np.testing.assert_allclose(km.mirror_closed(ours, flip), peer.cluster_centers_,
+    np.testing.assert_allclose(mirror_closed(ours, flip), peer.cluster_centers_,
                                rtol=1e-9, atol=1e-9)
     assert np.all(np.diff(inertia) <= 1e-9 * inertia[0])
 
@@ -103,7 +108,7 @@ def test_mirror_tied_kmeans_is_lloyd_on_the_mirror_closed_set():
 def test_kmeans_recovers_known_clusters():
     x, labels, means = blobs(4, centers=4)
     init = np.stack([x[np.flatnonzero(labels == c)[0]] for c in range(4)])
-    centroids, _ = km.kmeans(x.astype(np.float32), init, max_iter=20)
+    centroids, _ = lloyd(x.astype(np.float32), init, max_iter=20)
     nearest = np.linalg.norm(centroids[:, None] - means[None], axis=2).argmin(axis=1)
     assert sorted(nearest) == [0, 1, 2, 3]
     # each centroid is within a few standard errors of its cluster mean
@@ -116,7 +121,7 @@ def test_patch_equal_to_a_centroid_gives_that_centroid_the_maximal_activation():
     images = smooth_images(40, size=6, seed=3)  # 6x6 images: one patch position each
     base = KMeansFeatures(n_centroids=10, n_patches=2000, mirror=False, n_threads=1).fit(
         smooth_images(40), rng=0)
-    encoder = km._Encoder(base, images.shape[1:])
+    encoder = base.encoder_for(images.shape[1:])
     whitened = encoder.patches(images)[:, :-2]  # (40, 108)
     extractor = KMeansFeatures.from_state(
         base.params() | {"n_centroids": 40},
@@ -128,7 +133,7 @@ def test_patch_equal_to_a_centroid_gives_that_centroid_the_maximal_activation():
 
 def test_mirror_features_are_flip_invariant_and_the_codebook_mirror_closed(fitted):
     base, images = fitted
-    flip = km.mirror_permutation(base.receptive_field, 3)
+    flip = mirror_permutation(base.receptive_field, 3)
     half = base.n_centroids // 2
     np.testing.assert_array_equal(base.centroids_[half:], base.centroids_[:half, flip])
     np.testing.assert_allclose(base.whitening_[flip][:, flip], base.whitening_, atol=1e-5)
@@ -148,14 +153,14 @@ def test_mirror_features_are_flip_invariant_and_the_codebook_mirror_closed(fitte
 def test_blocked_encoding_equals_the_reference(fitted, stride, block_images, n_threads, mirror,
                                                monkeypatch):
     base, images = fitted
-    monkeypatch.setattr(km, "CHUNK_BYTES", 4 * base.n_centroids * 25)  # several row chunks
+    monkeypatch.setattr(_encoding, "CHUNK_BYTES", 4 * base.n_centroids * 25)  # several row chunks
     extractor = KMeansFeatures.from_state(
         base.params() | {"stride": stride, "block_images": block_images, "n_threads": n_threads,
                          "mirror": mirror},
         base.arrays())
     ours = extractor.transform(images[:9])
     assert ours.dtype == np.float32
-    expected = km.triangle_reference(images[:9], base.mean_, base.whitening_, base.centroids_,
+    expected = _encoding.encode_reference(images[:9], base.mean_, base.whitening_, base.centroids_,
                                      base.receptive_field, stride, mirror=mirror)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-3 * np.abs(expected).max())
 
@@ -163,7 +168,7 @@ def test_blocked_encoding_equals_the_reference(fitted, stride, block_images, n_t
 def test_memory_mapped_output_beyond_the_budget(fitted, monkeypatch):
     base, images = fitted
     in_memory = base.transform(images)
-    monkeypatch.setattr(km, "MEMORY_BUDGET", 1024)
+    monkeypatch.setattr(kmeans, "MEMORY_BUDGET", 1024)
     mapped = base.transform(images)
     assert isinstance(mapped, np.memmap)
     np.testing.assert_array_equal(mapped, in_memory)

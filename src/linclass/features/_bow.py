@@ -4,37 +4,19 @@ import numpy as np
 
 from linclass._validation import fail
 from linclass.features._base import Extractor, check_images, map_batches, region_index
+from linclass.features._kmeans_clustering import nearest
+from linclass.features._patches import patch_grid, patch_rows, random_patches, unit_norm_patches
+
+__all__ = ["BagOfWords", "normalize_patches"]
 
 #: Added to a patch's norm before dividing (pixel units, 0..255): flat patches stay near 0.
 PATCH_EPS = 10.0
 
 
-def patch_grid(images, patch_size, stride):
-    """A view (n, P_rows, P_cols, C, p, p) of the ``p x p`` patches on a grid of step
-    ``stride``; ``P_rows = (H - p) // stride + 1``."""
-    return np.lib.stride_tricks.sliding_window_view(
-        images, (patch_size, patch_size), axis=(1, 2))[:, ::stride, ::stride]
-
-
 def normalize_patches(windows):
     """Patches (..., C, p, p) as float32 rows (..., p * p * C), brightness and contrast
     normalized: each minus its mean, divided by its norm plus ``PATCH_EPS``."""
-    patches = np.moveaxis(windows, -3, -1).astype(np.float32)  # (..., p, p, C)
-    patches = patches.reshape(*patches.shape[:-3], -1)
-    patches -= patches.mean(axis=-1, keepdims=True)
-    patches /= np.sqrt(np.einsum("...i,...i->...", patches, patches))[..., None] + PATCH_EPS
-    return patches
-
-
-def nearest_word(patches, codebook):
-    """Index of the nearest codeword (Euclidean) of each row of ``patches`` (M, D).
-
-    ``argmin_k |x - c_k|^2 = argmin_k (|c_k|^2 - 2 x . c_k)``: one matrix product.
-    """
-    scores = patches @ codebook.T  # (M, D) @ (D, K) -> (M, K)
-    scores *= -2
-    scores += np.einsum("kd,kd->k", codebook, codebook)
-    return scores.argmin(axis=1)
+    return unit_norm_patches(patch_rows(windows), PATCH_EPS)
 
 
 class BagOfWords(Extractor):
@@ -78,10 +60,8 @@ class BagOfWords(Extractor):
 
         images = self._check(images)
         rng = np.random.default_rng(rng)
-        windows = patch_grid(images, self.patch_size, self.stride)  # a view: nothing copied
-        n, p_rows, p_cols = windows.shape[:3]
-        where = [rng.integers(0, size, self.n_train_patches) for size in (n, p_rows, p_cols)]
-        sample = normalize_patches(windows[tuple(where)])  # (n_train_patches, D)
+        sample = unit_norm_patches(random_patches(
+            images, self.patch_size, self.n_train_patches, rng, self.stride), PATCH_EPS)
         kmeans = MiniBatchKMeans(n_clusters=self.n_words, n_init=1, batch_size=4096,
                                  random_state=int(rng.integers(2**31)))
         self.codebook_ = kmeans.fit(sample).cluster_centers_.astype(np.float32)
@@ -97,8 +77,7 @@ class BagOfWords(Extractor):
     def _transform_batch(self, images):
         patches = normalize_patches(patch_grid(images, self.patch_size, self.stride))
         n, p_rows, p_cols, dim = patches.shape
-        words = nearest_word(patches.reshape(-1, dim), self.codebook_).reshape(n, p_rows,
-                                                                               p_cols)
+        words = nearest(patches.reshape(-1, dim), self.codebook_)[0].reshape(n, p_rows, p_cols)
         g_rows, g_cols = self.grid
         region = (region_index(p_rows, g_rows)[:, None] * g_cols
                   + region_index(p_cols, g_cols)[None, :])  # (Pr, Pc)
