@@ -1,4 +1,5 @@
-r"""Data-parallel minibatch descent over ``torch.distributed``.
+r"""Data-parallel training over ``torch.distributed``: minibatch descent and the full-batch
+solvers.
 
 Every process (a *rank*) draws the same global minibatch from the shared seed, computes
 :func:`linclass.objective.loss_parts` on its own slice of it, and the ranks sum their weighted
@@ -15,6 +16,12 @@ single-process batch of the same seed, so training equals single-process minibat
 with batch size :math:`B`, up to the order of floating-point summation. A rank reads only the
 rows of its slices, so a memory-mapped feature matrix (:func:`linclass.data.load_features`) is
 never read whole by any process.
+
+The full-batch solvers split the rows once (:meth:`DataParallel.rows`): L-BFGS sums loss and
+gradient over the ranks with one all-reduce per evaluation (:math:`DC + C + 2` float64
+numbers), the exact solve sums the Gram statistics with one all-reduce (:math:`D^2 + DC + D
++ C + 2` float64 numbers, :meth:`linclass.ridge.GramStats.pack`); every rank then holds the
+model of one process.
 
 Launch one process per core or GPU with ``torchrun``, which sets ``RANK``, ``WORLD_SIZE``,
 ``MASTER_ADDR`` and ``MASTER_PORT``::
@@ -88,7 +95,7 @@ class DataParallel:
         n = len(idx)
         return idx[self.rank * n // self.world_size:(self.rank + 1) * n // self.world_size]
 
-    def loss_parts(self, W, b, X, y, n_batch, **kwargs):
+    def loss_parts(self, W, b, X, y, n_batch, *, share=None, dtype=None, **kwargs):
         """:func:`linclass.objective.loss_parts` of the whole batch, from this rank's rows.
 
         Parameters
@@ -100,6 +107,11 @@ class DataParallel:
         y : ndarray of shape (B_r,)
         n_batch : int
             :math:`B`, rows of the whole batch over all ranks.
+        share : float, optional
+            This rank's weight in the sum (default ``B_r / B``; with sample weights the
+            full-batch solvers pass this rank's share of their sum).
+        dtype : numpy dtype, optional
+            The all-reduce's dtype (default: the gradient's; L-BFGS reduces in float64).
         **kwargs
             Passed to :func:`linclass.objective.loss_parts`.
 
@@ -112,34 +124,50 @@ class DataParallel:
             parts = loss_parts(W, b, X, y, block_rows=len(y), **kwargs)
         else:  # contributes nothing to the data loss; its weight B_r / B is 0
             reg_only = loss_parts(W, b, np.zeros((1, W.shape[0]), W.dtype), np.zeros(1, int),
-                                  **kwargs)
+                                  **{k: v for k, v in kwargs.items() if k != "sample_weight"})
             parts = LossParts(0.0, reg_only.penalty, np.zeros(W.shape, W.dtype),
                               np.zeros(b.shape, W.dtype))
-        return self.reduce(parts, len(y) / n_batch)
+        return self.reduce(parts, len(y) / n_batch if share is None else share, dtype=dtype)
 
-    def reduce(self, parts, weight):
+    def reduce(self, parts, weight, dtype=None):
         """``sum over ranks of weight_r * parts_r``, the same on every rank.
 
         The weights sum to 1 over the ranks; the penalty, equal on every rank (the same W),
-        is therefore unchanged. The four parts are packed into one buffer in the gradient's
-        dtype so that one all-reduce carries them.
+        is therefore unchanged. The four parts are packed into one buffer in ``dtype``
+        (default: the gradient's) so that one all-reduce carries them.
         """
         if self.world_size == 1:
             return parts
-        import torch
-        import torch.distributed as dist
-
         dW, db = parts.dW, parts.db
-        flat = np.empty(dW.size + db.size + 2, dtype=dW.dtype)  # [dW, db, data, penalty]
+        flat = np.empty(dW.size + db.size + 2,
+                        dtype=dW.dtype if dtype is None else dtype)  # [dW, db, data, penalty]
         np.multiply(dW.reshape(-1), weight, out=flat[:dW.size], casting="unsafe")
         np.multiply(db, weight, out=flat[dW.size:-2], casting="unsafe")
         flat[-2:] = parts.data_loss * weight, parts.penalty * weight
+        self.sum(flat)
+        return LossParts(float(flat[-2]), float(flat[-1]), flat[:dW.size].reshape(dW.shape),
+                         flat[dW.size:-2])
+
+    def sum(self, flat):
+        """``flat`` (a 1-D NumPy array) summed over the ranks, in place; returns it.
+
+        One all-reduce: the exact solver sums its Gram statistics with it.
+        """
+        if self.world_size == 1:
+            return flat
+        import torch
+        import torch.distributed as dist
+
         try:
             dist.all_reduce(torch.from_numpy(flat))  # in place on flat's memory, op=SUM
         except Exception as error:  # gloo/NCCL raise RuntimeError or DistBackendError
             raise self._peer_error(error) from error
-        return LossParts(float(flat[-2]), float(flat[-1]), flat[:dW.size].reshape(dW.shape),
-                         flat[dW.size:-2])
+        return flat
+
+    def rows(self, n):
+        """This rank's contiguous share of ``n`` rows, as a slice (full-batch solvers)."""
+        rows = self.shard(np.arange(n))
+        return slice(int(rows[0]), int(rows[-1]) + 1) if len(rows) else slice(0, 0)
 
     def barrier(self):
         """Wait for every rank (with the group's timeout)."""

@@ -32,17 +32,34 @@ block is centred and multiplied by BLAS ``syrk`` (one triangle, half the flops o
 the system is solved by a float64 Cholesky factorization. Cost: :math:`N D^2` multiply-adds
 for the Gram, :math:`D^3 / 3` for Cholesky.
 
+Regularization path: with the eigendecomposition :math:`G = V \operatorname{diag}(e) V^\top`
+of :math:`G = \frac{1}{N} X_c^\top D_w X_c`, every lambda costs only a diagonal scaling,
+:math:`W(\lambda) = V \operatorname{diag}(1 / (e + 2\lambda)) V^\top R` with
+:math:`R = \frac{1}{N} X_c^\top D_w T_c`: :class:`RidgePath` scores a validation set at
+every lambda for the price of one factorization (:math:`D^3` against :math:`D^3/3` for one
+Cholesky solve) plus :math:`N_\text{val} D C` per lambda.
+
+Sample weights :math:`s_i` enter as :math:`w_i = s_i c_{y_i}` and the normalizer
+:math:`\sum_i s_i` replaces N (as :func:`linclass.linear_loss`): an integer weight equals a
+repeated row. The sufficient statistics of two row sets (two ranks of a process group, or the
+training and validation rows of a refit) combine exactly (:meth:`GramStats.combine`).
+
 References
 ----------
 .. [1] R. Rifkin and A. Klautau, "In Defense of One-Vs-All Classification", JMLR 5, 2004.
 .. [2] scikit-learn, ``sklearn.linear_model.RidgeClassifier``.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.linalg
 from scipy.linalg import blas
 
 from linclass._validation import check_positive, fail
+
+__all__ = ["GRAM_BLOCK_BYTES", "GramStats", "RidgePath", "gram_stats", "solve_least_squares",
+           "solve_stats"]
 
 #: Bytes of X per row block of the Gram matrix: large enough that ``syrk`` on a block costs
 #: far more than adding its D x D result into the float64 Gram (memory-bound: 0.28 s for
@@ -51,8 +68,188 @@ from linclass._validation import check_positive, fail
 GRAM_BLOCK_BYTES = 256 << 20
 
 
+@dataclass
+class GramStats:
+    r"""The sufficient statistics of weighted least squares on a set of rows (float64).
+
+    Attributes
+    ----------
+    gram : ndarray of shape (D, D), Fortran order
+        :math:`\sum_i w_i (x_i - \bar x)(x_i - \bar x)^\top`, upper triangle.
+    rhs : ndarray of shape (D, C)
+        :math:`\sum_i w_i (x_i - \bar x)(t_i - \bar t)^\top`.
+    x_mean : ndarray of shape (D,), the weighted mean :math:`\bar x`
+    t_mean : ndarray of shape (C,), the weighted mean target :math:`\bar t`
+    weight : float, :math:`\sum_i w_i`
+    norm : float, :math:`\sum_i s_i` (N without sample weights), the objective's divisor
+    """
+
+    gram: np.ndarray
+    rhs: np.ndarray
+    x_mean: np.ndarray
+    t_mean: np.ndarray
+    weight: float
+    norm: float
+
+    def pack(self):
+        r"""The statistics as one flat float64 vector whose sum over row sets is the
+        :meth:`unpack` of their union: raw (uncentred) moments in float64."""
+        w, m, t = self.weight, self.x_mean, self.t_mean
+        gram = self.gram + w * np.outer(m, m)
+        rhs = self.rhs + w * np.outer(m, t)
+        return np.concatenate([gram.reshape(-1, order="F"), rhs.reshape(-1), w * m, w * t,
+                               [w, self.norm]])
+
+    @classmethod
+    def unpack(cls, flat, d, c):
+        """Inverse of :meth:`pack` (of a sum of packs: the union's statistics)."""
+        sizes = np.cumsum([d * d, d * c, d, c])
+        gram, rhs, wm, wt = np.split(flat[:-2], sizes[:-1])
+        w, norm = float(flat[-2]), float(flat[-1])
+        if not w > 0:
+            raise fail("class_weight", "weights with a positive sum over the training rows",
+                       "weights that sum to 0")
+        m, t = wm / w, wt / w
+        gram = gram.reshape(d, d, order="F") - w * np.outer(m, m)
+        return cls(np.asfortranarray(gram), rhs.reshape(d, c) - w * np.outer(m, t), m, t, w,
+                   norm)
+
+    @classmethod
+    def combine(cls, stats):
+        """The statistics of the union of disjoint row sets."""
+        d, c = stats[0].rhs.shape
+        return cls.unpack(sum(s.pack() for s in stats), d, c)
+
+
+def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=None,
+               block_rows=None):
+    """The :class:`GramStats` of ``X`` (N, D), labels ``y``: two passes over row blocks.
+
+    The parameters are those of :func:`solve_least_squares`. An empty ``X`` (a rank without
+    rows) gives zero statistics.
+    """
+    check_positive("margin", margin)
+    n, d = X.shape
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    if block_rows is None:
+        block_rows = max(1, GRAM_BLOCK_BYTES // (d * dtype.itemsize))
+    elif isinstance(block_rows, bool) or not isinstance(block_rows, int | np.integer) \
+            or block_rows < 1:
+        raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
+    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    norm = float(weights.sum())
+    if class_weight is not None:
+        weights = weights * np.asarray(class_weight, np.float64)[y]
+    total = float(weights.sum())
+    if n == 0 or not total > 0:
+        return GramStats(np.zeros((d, d), order="F"), np.zeros((d, n_classes)), np.zeros(d),
+                         np.zeros(n_classes), 0.0, norm)
+    starts = range(0, n, block_rows)
+    plain = class_weight is None and sample_weight is None
+
+    x_mean = np.zeros(d)  # (D,): float64 across blocks, X's dtype within a block
+    block_weights = weights.astype(dtype)
+    for s in starts:
+        x_mean += block_weights[s:s + block_rows] @ X[s:s + block_rows]  # (B,) @ (B, D) -> (D,)
+    x_mean /= total
+    counts = np.bincount(y, weights=weights, minlength=n_classes)  # (C,) weighted class sizes
+    t_mean = margin * (2 * counts / total - 1)  # (C,): +margin share minus -margin share
+
+    syrk = blas.ssyrk if dtype == np.float32 else blas.dsyrk
+    gram = np.zeros((d, d), order="F")  # float64, upper triangle
+    block_gram = np.zeros((d, d), dtype=dtype, order="F")
+    rhs = np.zeros((d, n_classes))  # X_c^T D_w T_c, float64 (D, C)
+    mean_cast = x_mean.astype(dtype)
+    buffer = np.empty((min(block_rows, n), d), dtype=dtype)  # reused: no page faults
+    for s in starts:
+        Z = buffer[:min(block_rows, n - s)]  # (B, D)
+        np.subtract(X[s:s + block_rows], mean_cast, out=Z)  # centred
+        # T centred too, although X_c^T D_w 1 = 0: then an error e in the float mean of X
+        # changes Z^T D_w T_c by e sum w_i (t_i - t_mean) = 0 (and Z^T D_w Z only by O(e^2))
+        targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)
+        targets -= t_mean.astype(dtype)
+        if not plain:  # rows scaled by sqrt(w_i): Z.T @ Z = X_c^T D_w X_c
+            root_w = np.sqrt(weights[s:s + block_rows], dtype=dtype)[:, None]  # (B, 1)
+            Z *= root_w
+            targets *= root_w
+        # Z.T is F-contiguous (D, B): syrk gives the upper triangle of Z.T @ Z without a copy
+        block_gram = syrk(1.0, Z.T, beta=0.0, c=block_gram, overwrite_c=True)
+        gram += block_gram
+        rhs += Z.T @ targets  # (D, B) @ (B, C) -> (D, C)
+    return GramStats(gram, rhs, x_mean, t_mean, total, norm)
+
+
+def solve_stats(stats, reg_strength):
+    """``(W (D, C), b (C,))`` in float64 from :class:`GramStats`: one Cholesky solve."""
+    check_positive("reg_strength", reg_strength, allow_zero=True)
+    d = stats.gram.shape[0]
+    gram = stats.gram / stats.norm  # a new F-ordered array: the stats stay as they were
+    gram[np.diag_indices(d)] += 2 * reg_strength
+    try:
+        factor = scipy.linalg.cho_factor(gram, lower=False, overwrite_a=True,
+                                         check_finite=False)
+    except np.linalg.LinAlgError:
+        raise fail("reg_strength", "large enough that the regularized Gram matrix of X is "
+                   f"positive definite ({d} features: constant or collinear features make it "
+                   "singular)", reg_strength,
+                   "Increase reg_strength (e.g. 1e-6) or remove such features.") from None
+    W = scipy.linalg.cho_solve(factor, stats.rhs / stats.norm, check_finite=False)  # (D, C)
+    b = stats.t_mean - stats.x_mean @ W
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise fail("X", "finite features", "NaN or infinite values (the solution is not finite)")
+    return W, b
+
+
+class RidgePath:
+    r"""Every lambda of L2-regularized least squares from one eigendecomposition.
+
+    Parameters
+    ----------
+    stats : GramStats
+        Of the training rows.
+
+    Notes
+    -----
+    :math:`G / N = V \operatorname{diag}(e) V^\top` (``scipy.linalg.eigh``, float64,
+    :math:`D^3` flops once); then :math:`W(\lambda) = V \operatorname{diag}(1/(e + 2
+    \lambda)) Q`, :math:`Q = V^\top R / N` (D x C). Scores of a validation set
+    :math:`(X_v - \bar x) V` are formed once (:math:`N_v D^2`), each lambda then costs
+    :math:`N_v D C`.
+    """
+
+    def __init__(self, stats):
+        self.stats = stats
+        gram = stats.gram / stats.norm
+        self.eigenvalues, self.V = scipy.linalg.eigh(gram, lower=False, check_finite=False,
+                                                     overwrite_a=True)
+        self.Q = self.V.T @ (stats.rhs / stats.norm)  # (D, C)
+        self._projected = None
+
+    def _scale(self, reg_strength):
+        denominator = self.eigenvalues + 2 * reg_strength
+        if reg_strength == 0 and not denominator.min() > 1e-12 * max(denominator.max(), 1):
+            raise fail("reg_strength", "> 0 on this path (the Gram matrix is singular)",
+                       reg_strength)
+        return self.Q / denominator[:, None]
+
+    def weights(self, reg_strength):
+        """``(W, b)`` in float64 at ``reg_strength`` (lambda >= 0)."""
+        W = self.V @ self._scale(reg_strength)
+        return W, self.stats.t_mean - self.stats.x_mean @ W
+
+    def scores(self, X_val, reg_strength):
+        """Validation scores ``X_val @ W + b`` (N_v, C) at ``reg_strength``; the projection of
+        ``X_val`` on the eigenvectors is computed on the first call and kept."""
+        if self._projected is None or self._projected[0] is not X_val:
+            centred = np.asarray(X_val, np.float64) - self.stats.x_mean
+            self._projected = (X_val, centred @ self.V)  # (N_v, D)
+        scores = self._projected[1] @ self._scale(reg_strength)  # (N_v, C)
+        scores += self.stats.t_mean
+        return scores
+
+
 def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weight=None,
-                        block_rows=None):
+                        sample_weight=None, block_rows=None):
     """The exact ``W (D, C)``, ``b (C,)`` of L2-regularized one-vs-all least squares.
 
     Parameters
@@ -65,6 +262,9 @@ def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weig
     margin : float, the target magnitude Delta > 0
     class_weight : ndarray of shape (C,), optional
         Weights per class (weighted least squares, as :func:`linclass.linear_loss`).
+    sample_weight : ndarray of shape (N,), optional
+        Weights per row, >= 0 with a positive sum: an integer weight equals the row
+        repeated (as :func:`linclass.linear_loss`).
     block_rows : int, optional
         Rows of X per block (default: about :data:`GRAM_BLOCK_BYTES` of X); the result does
         not depend on it beyond round-off.
@@ -91,65 +291,13 @@ def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weig
            [ 1., -1.]])
     """
     check_positive("reg_strength", reg_strength, allow_zero=True)
-    check_positive("margin", margin)
-    n, d = X.shape
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    if block_rows is None:
-        block_rows = max(1, GRAM_BLOCK_BYTES // (d * dtype.itemsize))
-    elif isinstance(block_rows, bool) or not isinstance(block_rows, int | np.integer) \
-            or block_rows < 1:
-        raise fail("block_rows", "a positive integer (rows of X per block)", repr(block_rows))
-    weights = np.ones(n) if class_weight is None else np.asarray(class_weight, np.float64)[y]
-    total = weights.sum()
-    if not total > 0:
+    stats = gram_stats(X, y, n_classes, margin=margin, class_weight=class_weight,
+                       sample_weight=sample_weight, block_rows=block_rows)
+    if not stats.weight > 0:
         raise fail("class_weight", "weights with a positive sum over the training rows",
                    "weights that sum to 0")
-    starts = range(0, n, block_rows)
-
-    x_mean = np.zeros(d)  # (D,): float64 across blocks, X's dtype within a block
-    block_weights = weights.astype(dtype)
-    for s in starts:
-        x_mean += block_weights[s:s + block_rows] @ X[s:s + block_rows]  # (B,) @ (B, D) -> (D,)
-    x_mean /= total
-    counts = np.bincount(y, weights=weights, minlength=n_classes)  # (C,) weighted class sizes
-    t_mean = margin * (2 * counts / total - 1)  # (C,): +margin share minus -margin share
-
-    syrk = blas.ssyrk if dtype == np.float32 else blas.dsyrk
-    gram = np.zeros((d, d), order="F")  # float64, upper triangle
-    block_gram = np.zeros((d, d), dtype=dtype, order="F")
-    rhs = np.zeros((d, n_classes))  # X_c^T D_w T_c, float64 (D, C)
-    mean_cast = x_mean.astype(dtype)
-    buffer = np.empty((min(block_rows, n), d), dtype=dtype)  # reused: no page faults
-    for s in starts:
-        Z = buffer[:min(block_rows, n - s)]  # (B, D)
-        np.subtract(X[s:s + block_rows], mean_cast, out=Z)  # centred
-        # T centred too, although X_c^T D_w 1 = 0: then an error e in the float mean of X
-        # changes Z^T D_w T_c by e sum w_i (t_i - t_mean) = 0 (and Z^T D_w Z only by O(e^2))
-        targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)
-        targets -= t_mean.astype(dtype)
-        if class_weight is not None:  # rows scaled by sqrt(w_i): Z.T @ Z = X_c^T D_w X_c
-            root_w = np.sqrt(weights[s:s + block_rows], dtype=dtype)[:, None]  # (B, 1)
-            Z *= root_w
-            targets *= root_w
-        # Z.T is F-contiguous (D, B): syrk gives the upper triangle of Z.T @ Z without a copy
-        block_gram = syrk(1.0, Z.T, beta=0.0, c=block_gram, overwrite_c=True)
-        gram += block_gram
-        rhs += Z.T @ targets  # (D, B) @ (B, C) -> (D, C)
-    gram /= n
-    rhs /= n
-    gram[np.diag_indices(d)] += 2 * reg_strength
-    try:
-        factor = scipy.linalg.cho_factor(gram, lower=False, overwrite_a=True,
-                                         check_finite=False)
-    except np.linalg.LinAlgError:
-        raise fail("reg_strength", "large enough that the regularized Gram matrix of X is "
-                   f"positive definite ({d} features, {n} rows: constant or collinear "
-                   "features make it singular)", reg_strength,
-                   "Increase reg_strength (e.g. 1e-6) or remove such features.") from None
-    W = scipy.linalg.cho_solve(factor, rhs, check_finite=False)  # (D, C) float64
-    b = t_mean - x_mean @ W
-    if not (np.isfinite(W).all() and np.isfinite(b).all()):
-        raise fail("X", "finite features", "NaN or infinite values (the solution is not finite)")
+    W, b = solve_stats(stats, reg_strength)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     return W.astype(dtype), b.astype(dtype)
 
 

@@ -6,6 +6,8 @@ solver by name. The registry:
 
 - ``"minibatch"``: minibatch descent with the update rule ``config.optimizer``;
 - ``"exact"``: the closed-form minimizer of L2-regularized least squares;
+- ``"lbfgs"``: L-BFGS on the whole training set for the smooth losses, run until the
+  gradient tolerance ``config.tol`` (:mod:`linclass.solvers._lbfgs`);
 - ``"auto"``: picks one of the above for the configuration and the data
   (:func:`linclass.solvers._auto.choose` states the rule).
 """
@@ -14,6 +16,7 @@ from linclass._validation import fail
 from linclass.solvers._auto import choose
 from linclass.solvers._base import Problem, Solver, TrainResult, accuracy, empty_history
 from linclass.solvers._exact import EXACT
+from linclass.solvers._lbfgs import LBFGS
 from linclass.solvers._minibatch import MINIBATCH
 
 __all__ = ["SOLVERS", "Problem", "Solver", "TrainResult", "accuracy", "check_solver",
@@ -25,6 +28,7 @@ SOLVERS = {
     "auto": None,
     "minibatch": MINIBATCH,
     "exact": EXACT,
+    "lbfgs": LBFGS,
 }
 
 

@@ -1,6 +1,25 @@
 """``solver="auto"``: the rule that picks a solver for a configuration and a problem."""
 
-__all__ = ["choose"]
+import os
+
+__all__ = ["MEMORY_SHARE", "choose", "fits_in_memory"]
+
+#: The share of the machine's physical memory that X may take for a full-batch solver: L-BFGS
+#: reads the whole of X at every iteration, which is fast only while X stays in memory (a
+#: memory-mapped X then stays in the page cache).
+MEMORY_SHARE = 0.5
+
+
+def fits_in_memory(X):
+    """Whether X (array, memory map or sparse matrix) takes at most :data:`MEMORY_SHARE` of
+    the physical memory."""
+    nbytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes if hasattr(X, "nnz") \
+        else X.nbytes
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX: assume it fits
+        return True
+    return nbytes <= MEMORY_SHARE * memory
 
 
 def choose(config, problem, can):
@@ -8,11 +27,17 @@ def choose(config, problem, can):
 
     The rule, first match wins:
 
-    1. the closed-form solve (``"exact"``) when it applies: least squares with L2 or no
-       penalty;
-    2. minibatch descent otherwise.
+    1. the closed-form solve (``"exact"``) when it applies: least squares with the L2 or no
+       penalty (any data size: X is streamed once);
+    2. L-BFGS (``"lbfgs"``) when it applies (a smooth loss: softmax, squared hinge; the L2
+       or no penalty) and X fits in memory (:func:`fits_in_memory`);
+    3. minibatch descent otherwise: the non-smooth hinges (svm, crammer_singer,
+       one_vs_all), L1 and the elastic net, and data larger than memory.
+
     ``can(name)`` tells whether the solver ``name`` supports ``config``.
     """
     if can("exact"):
         return "exact"
+    if can("lbfgs") and fits_in_memory(problem.X):
+        return "lbfgs"
     return "minibatch"
