@@ -111,7 +111,7 @@ def one_epoch(X_train, y_train, repeats):
     config = TrainConfig(loss="svm", solver="minibatch", optimizer="sgd", lr=1e-3, epochs=1,
                          batch_size=256, schedule="constant")
 
-    def ours(epochs):
+    def estimator(epochs):
         return lambda: lc.LinearClassifier(loss="svm", solver="minibatch", lr=1e-3,
                                            epochs=epochs, schedule="constant",
                                            random_state=0).fit(X_train, y_train)
@@ -126,7 +126,7 @@ def one_epoch(X_train, y_train, repeats):
 
     return best_of_interleaved({
         "loop": lambda: train(X_train, y_train, config, n_classes=10),
-        "fit1": ours(1), "fit5": ours(5),
+        "fit1": estimator(1), "fit5": estimator(5),
         "sk1": sklearn(1, X_train), "sk5": sklearn(5, X_train), "sk1_64": sklearn(1, X64)},
         repeats=repeats)
 
