@@ -11,6 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CIFAR_ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 
 
+def pytest_collection_modifyitems(items):
+    """Every test on the real CIFAR-10 archive is ``slow`` (deselect with ``-m "not slow"``)."""
+    for item in items:
+        if "cifar_archive" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory):
     """Every test session decodes into its own cache directory ($LINCLASS_DATA)."""
