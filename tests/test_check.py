@@ -154,3 +154,15 @@ def test_report_is_json_ready():
     assert golden["status"] == "failed" and golden["passed"] is False
     assert golden["hint"] == golden["hints"][0]
     assert {m["quantity"] for m in golden["mismatches"]} == {"loss", "dW"}
+
+
+def test_report_prints_as_the_command_does():
+    text = str(report_of("svm_loss_naive_without_division_by_n")).splitlines()
+    assert text[0] == "Checking svm_loss_naive_without_division_by_n"
+    assert text[-1] == ("4 of 8 checks FAILED: golden, random_float64, random_float32, "
+                        "large_scores.")
+    hints = [line.split("hint:", 1)[1].strip() for line in text if "hint:" in line]
+    assert hints[0].startswith("you do not divide by N")
+    assert hints[1].startswith("your gradient is N times too large")
+    assert hints[2:] == ["as above"] * 3  # one line for the repeats of each later check
+    assert str(report_of("svm_loss_naive")).endswith("All 8 checks passed.")

@@ -17,7 +17,8 @@
 Each failed check names its first failing case, expected and obtained values, and a hint
 that names the mistake when a known one explains the difference (a gradient exactly 2x too
 small for the penalty, the correct class's margin counted, no division by N, an unstable
-softmax, an input changed in place, a sum over the wrong axis).
+softmax, an input changed in place, a sum over the wrong axis). ``print(report)`` shows the
+report as ``linclass check`` prints it (in a notebook, for instance).
 
 Examples
 --------

@@ -1,6 +1,9 @@
 """What the checker returns: a :class:`CheckResult` per check, in a :class:`CheckReport`."""
 
+import textwrap
 from dataclasses import asdict, dataclass, field
+
+from linclass.check._load import SIGNATURES
 
 __all__ = ["CheckReport", "CheckResult", "Mismatch"]
 
@@ -97,12 +100,48 @@ class CheckReport:
         """The checks that failed, in order."""
         return [c for c in self.checks if c.passed is False]
 
+    def __str__(self):
+        """The report as text: what was checked, then a verdict per check with its case,
+        values and hints (a hint already shown reads "as above")."""
+        lines = [f"Checking {self.target}",
+                 f"  signature: {SIGNATURES[self.signature]} "
+                 f"({_SOURCE[self.signature_source]})",
+                 f"  loss:      {self.loss} ({_SOURCE[self.loss_source]}), compared with "
+                 f"linclass.losses.reference.{self.loss}"]
+        lines += [_wrap("note:", note) for note in self.notes]
+        lines.append("")
+        shown = set()
+        for c in self.checks:
+            lines.append(f"{_MARK[c.status]}  {c.title}: {c.summary}")
+            if c.status == "failed" and c.case:
+                lines.append(_wrap("case:", c.case))
+            lines += [_wrap("", m.describe()) for m in c.mismatches]
+            fresh = [h for h in c.hints if h not in shown]
+            lines += [_wrap("hint:", "as above")] if len(fresh) < len(c.hints) else []
+            lines += [_wrap("hint:", h) for h in fresh]
+            shown.update(fresh)
+        ran = [c for c in self.checks if c.passed is not None]
+        lines += ["", f"All {len(ran)} checks passed." if self.passed else
+                  f"{len(self.failed)} of {len(ran)} checks FAILED: "
+                  + ", ".join(c.name for c in self.failed) + "."]
+        return "\n".join(lines)
+
     def to_dict(self):
         """A JSON-ready dict (``passed``, the detection, and ``checks`` as dicts)."""
         return {"target": self.target, "passed": self.passed, "signature": self.signature,
                 "signature_source": self.signature_source, "loss": self.loss,
                 "loss_source": self.loss_source, "notes": list(self.notes),
                 "checks": [c.to_dict() for c in self.checks]}
+
+
+_MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "skip", "info": "info"}
+_SOURCE = {"given": "as given", "detected": "detected", "name": "from the function's name",
+           "closest": "the closest; not recognised"}
+
+
+def _wrap(label, text):
+    return textwrap.fill(text, width=96, initial_indent=f"        {label:<10}",
+                         subsequent_indent=" " * 18)
 
 
 def _show(value):

@@ -2,16 +2,11 @@
 
 import contextlib
 import sys
-import textwrap
 
 from linclass.cli._common import emit, fail_line
 
 #: Exit status of a usage error (as argparse's): a bad FILE:FUNC, a missing file or function.
 USAGE_ERROR = 2
-
-_MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "skip", "info": "info"}
-_SOURCE = {"given": "as given", "detected": "detected", "name": "from the function's name",
-           "closest": "the closest; not recognised"}
 
 
 def add_parser(subparsers, parent):
@@ -64,42 +59,10 @@ def run(args):
             return 1
         report = check.check_function(func, args.loss, signature=args.signature, naive=naive,
                                       speed=args.speed, seed=args.seed, target=args.target)
-    emit(args, report.to_dict(), format_report(report))
+    emit(args, report.to_dict(), str(report))
     return 0 if report.passed else 1
 
 
 def _usage(message):
     print(fail_line(ValueError(message)), file=sys.stderr)
     return USAGE_ERROR
-
-
-def _wrap(label, text):
-    return textwrap.fill(text, width=96, initial_indent=f"        {label:<10}",
-                         subsequent_indent=" " * 18)
-
-
-def format_report(report):
-    """The report as text: what was checked, then one verdict per check."""
-    from linclass.check import SIGNATURES
-
-    lines = [f"Checking {report.target}",
-             f"  signature: {SIGNATURES[report.signature]} ({_SOURCE[report.signature_source]})",
-             f"  loss:      {report.loss} ({_SOURCE[report.loss_source]}), compared with "
-             f"linclass.losses.reference.{report.loss}"]
-    lines += [_wrap("note:", note) for note in report.notes]
-    lines.append("")
-    shown = set()
-    for c in report.checks:
-        lines.append(f"{_MARK[c.status]}  {c.title}: {c.summary}")
-        if c.status == "failed" and c.case:
-            lines.append(_wrap("case:", c.case))
-        lines += [_wrap("", m.describe()) for m in c.mismatches]
-        lines += [_wrap("hint:", "as above" if h in shown else h) for h in c.hints]
-        shown.update(c.hints)
-    ran = [c for c in report.checks if c.passed is not None]
-    failed = report.failed
-    lines.append("")
-    lines.append(f"All {len(ran)} checks passed." if not failed else
-                 f"{len(failed)} of {len(ran)} checks FAILED: "
-                 + ", ".join(c.name for c in failed) + ".")
-    return "\n".join(lines)
