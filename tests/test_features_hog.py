@@ -158,3 +158,21 @@ def test_image_smaller_than_a_block_states_the_minimum_size():
 def test_bad_settings_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         hog(np.zeros((1, 32, 32), np.uint8), **kwargs)
+
+
+@pytest.mark.parametrize("settings", [{}, {"orientations": 18, "pixels_per_cell": (4, 4),
+                                           "block_norm": "L1-sqrt", "signed": True}])
+def test_threads_and_batch_size_change_nothing(monkeypatch, real_images, settings):
+    from linclass.features import _hog
+
+    whole = hog(real_images, **settings)
+    done = []
+    monkeypatch.setattr(_hog, "BATCH_IMAGES", 7)
+    monkeypatch.setattr(_hog, "THREADS", 3)
+    batched = hog(real_images, progress=lambda k, n: done.append((k, n)), **settings)
+    np.testing.assert_array_equal(batched, whole)
+    assert done == [(k, 40) for k in (7, 14, 21, 28, 35, 40)]
+
+
+def test_no_images_give_no_rows():
+    assert hog(np.zeros((0, 32, 32), np.uint8)).shape == (0, 324)

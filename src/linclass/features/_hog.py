@@ -4,19 +4,35 @@ The stages follow Dalal & Triggs (2005) as scikit-image implements them: (1) opt
 gamma compression, (2) centred gradients, (3) per-cell histograms of gradient orientation weighted
 by magnitude, (4) overlapping-block normalization, (5) concatenation. Every stage runs on a batch
 of images at once: gradients by array slicing, the cell histograms by one ``np.bincount`` over
-(image, cell, orientation bin) indices, the blocks as a sliding-window view of the cell grid.
+(image, cell, orientation bin) indices, the blocks as a sliding-window view of the cell grid,
+written once into the result. Batches are small enough for their temporaries to stay in cache
+(:data:`BATCH_IMAGES`) and are shared by :data:`THREADS` threads; an image's features do not
+depend on the batch or thread it is computed in.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from linclass._validation import fail
-from linclass.features._base import Extractor, check_images, map_batches, work_dtype
+from linclass.features._base import Extractor, check_images, work_dtype
 
 #: ITU-R BT.601 luma weights (R, G, B): the grayscale of ``channel_mode="gray"``.
 BT601 = (0.299, 0.587, 0.114)
 
 BLOCK_NORMS = ("none", "L1", "L1-sqrt", "L2", "L2-Hys")
 CHANNEL_MODES = ("gray", "max")
+
+#: Images per batch: every per-pixel temporary of a batch stays in cache (64 images of 32 x 32
+#: pixels: 256 KiB per float32 plane). Tuned by ``python -m benchmarks.bench_features``.
+BATCH_IMAGES = 64
+
+#: Threads that share the batches (NumPy's array operations release the GIL): the usable
+#: cores.
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 #: Added to norms so that a flat block divides by eps instead of zero (scikit-image's value).
 EPS = 1e-5
@@ -107,22 +123,46 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                    f"pixels_per_cell={pixels_per_cell} and cells_per_block={blocks}",
                    f"{images.shape[1]} x {images.shape[2]}")
     dtype = work_dtype(images)
+    n, height, width = images.shape[:3]
+    n_cells = (height // pixels_per_cell[0], width // pixels_per_cell[1])
+    if block_norm == "none":
+        shape = (*n_cells, orientations)
+    else:
+        shape = (n_cells[0] - cells_per_block[0] + 1, n_cells[1] - cells_per_block[1] + 1,
+                 *cells_per_block, orientations)
+    features = np.empty((n, *shape), dtype=dtype)
 
-    def one_batch(batch):
+    def one_batch(start):  # writes the features of images[start:start + BATCH_IMAGES]
+        batch = images[start:start + BATCH_IMAGES]
+        out = features[start:start + len(batch)]
         cells = _cell_histograms(batch, dtype, orientations, pixels_per_cell, signed,
                                  channel_mode, transform_sqrt)
-        out = cells if block_norm == "none" else _normalize_blocks(cells, cells_per_block,
-                                                                   block_norm)
-        return out.reshape(len(batch), -1)
+        if block_norm == "none":
+            out[...] = cells
+        else:
+            _normalize_blocks(cells, cells_per_block, block_norm, out)
+        return start + len(batch)
 
-    features = map_batches(one_batch, images, progress)
-    if feature_vector:
-        return features
-    n_cells = (images.shape[1] // pixels_per_cell[0], images.shape[2] // pixels_per_cell[1])
-    if block_norm == "none":
-        return features.reshape(len(images), *n_cells, orientations)
-    n_blocks = (n_cells[0] - cells_per_block[0] + 1, n_cells[1] - cells_per_block[1] + 1)
-    return features.reshape(len(images), *n_blocks, *cells_per_block, orientations)
+    _run_batches(one_batch, n, progress)
+    return features.reshape(n, int(np.prod(shape))) if feature_vector else features
+
+
+def _run_batches(one_batch, n, progress):
+    """``one_batch(start)`` for every batch, over ``THREADS`` threads; ``progress(done, n)``
+    from the calling thread, in order."""
+    starts = range(0, n, BATCH_IMAGES)
+    if THREADS == 1 or len(starts) == 1:
+        done_counts = map(one_batch, starts)
+    else:
+        done_counts = _executor(THREADS).map(one_batch, starts)
+    for done in done_counts:
+        if progress is not None:
+            progress(done, n)
+
+
+@cache
+def _executor(n_threads):
+    return ThreadPoolExecutor(n_threads, thread_name_prefix="linclass-hog")
 
 
 def _check_settings(orientations, pixels_per_cell, cells_per_block, block_norm, channel_mode):
@@ -145,111 +185,161 @@ def _check_settings(orientations, pixels_per_cell, cells_per_block, block_norm, 
     return int(orientations), pairs[0], pairs[1]
 
 
-def _gradients(x, rows, cols):
-    """Centred differences of ``x`` (n, H, W[, C]) over its top-left ``rows x cols`` pixels.
+def _planes(batch, dtype, channel_mode, transform_sqrt):
+    """The planes whose gradients vote, (k, n, H, W) in ``dtype``: k = 1 (the single channel or
+    the BT.601 luma) or k = 3 (the colour channels, for ``"max"``)."""
+    n, height, width, channels = batch.shape
+    if channels == 1:
+        x = batch.reshape(1, n, height, width).astype(dtype, copy=False)
+        return np.sqrt(x) if transform_sqrt else x
+    if channel_mode == "max":
+        x = np.empty((channels, n, height, width), dtype=dtype)
+        np.copyto(x, np.moveaxis(batch, 3, 0), casting="unsafe")  # one pass: planes + dtype
+        return np.sqrt(x, out=x) if transform_sqrt else x
+    x = batch.reshape(n, height * width, channels).astype(dtype, copy=False)
+    if transform_sqrt:
+        x = np.sqrt(x)
+    # one BLAS gemv per image: (H W, 3) @ (3,); the same call for every image whatever the
+    # batch, so an image's features do not depend on the batch it came in
+    luma = x @ np.asarray(BT601, dtype=dtype)
+    return luma.reshape(1, n, height, width)
 
-    Returns ``g_row, g_col`` of shape (n, rows, cols[, C]), zero on the image border.
+
+def _gradients(x, rows, cols):
+    """Centred differences of ``x`` (k, n, H, W) over its top-left ``rows x cols`` pixels.
+
+    Returns ``g_row, g_col`` of shape (k, n, rows, cols), zero on the image border.
     """
-    g_row = np.zeros((x.shape[0], rows, cols) + x.shape[3:], dtype=x.dtype)
-    g_col = np.zeros_like(g_row)
-    last_row = min(rows, x.shape[1] - 1)  # rows 1 .. last_row-1 have both neighbours
-    last_col = min(cols, x.shape[2] - 1)
-    np.subtract(x[:, 2:last_row + 1, :cols], x[:, :last_row - 1, :cols],
-                out=g_row[:, 1:last_row])
-    np.subtract(x[:, :rows, 2:last_col + 1], x[:, :rows, :last_col - 1],
-                out=g_col[:, :, 1:last_col])
+    shape = x.shape[:2] + (rows, cols)
+    g_row = np.empty(shape, dtype=x.dtype)
+    g_col = np.empty(shape, dtype=x.dtype)
+    last_row = min(rows, x.shape[2] - 1)  # rows 1 .. last_row-1 have both neighbours
+    last_col = min(cols, x.shape[3] - 1)
+    g_row[:, :, 0] = 0
+    g_row[:, :, last_row:] = 0
+    np.subtract(x[:, :, 2:last_row + 1, :cols], x[:, :, :last_row - 1, :cols],
+                out=g_row[:, :, 1:last_row])
+    g_col[:, :, :, 0] = 0
+    g_col[:, :, :, last_col:] = 0
+    np.subtract(x[:, :, :rows, 2:last_col + 1], x[:, :, :rows, :last_col - 1],
+                out=g_col[:, :, :, 1:last_col])
     return g_row, g_col
+
+
+def _strongest(g_row, g_col):
+    """Per pixel, the gradient of the plane with the largest magnitude (ties: the first plane),
+    and its squared magnitude: ``g_row, g_col, energy`` of shape (n, rows, cols)."""
+    energy = g_row * g_row
+    energy += g_col * g_col
+    if len(energy) == 1:
+        return g_row[0], g_col[0], energy[0]
+    best = energy.argmax(axis=0)[np.newaxis]  # like scikit-image's argmax over channels
+    return tuple(np.take_along_axis(a, best, axis=0)[0] for a in (g_row, g_col, energy))
 
 
 def _cell_histograms(batch, dtype, orientations, pixels_per_cell, signed, channel_mode,
                      transform_sqrt):
     """Orientation histograms (n, n_cells_row, n_cells_col, orientations) of a batch."""
-    n, height, width, channels = batch.shape
+    n, height, width, _ = batch.shape
     (cell_r, cell_c) = pixels_per_cell
     n_cells_r, n_cells_c = height // cell_r, width // cell_c
-    rows, cols = n_cells_r * cell_r, n_cells_c * cell_c
-
-    x = batch.astype(dtype, copy=False)
-    if transform_sqrt:
-        x = np.sqrt(x)
-    if channels == 1:
-        planes = [x[..., 0]]
-    elif channel_mode == "gray":
-        planes = [x @ np.asarray(BT601, dtype=dtype)]  # (n, H, W, 3) @ (3,) -> (n, H, W)
-    else:
-        planes = [x[..., c] for c in range(channels)]
-    g_row, g_col = _gradients(planes[0], rows, cols)  # (n, rows, cols) each
-    energy = g_row * g_row + g_col * g_col
-    for plane in planes[1:]:  # "max": keep the channel with the strongest gradient
-        other_row, other_col = _gradients(plane, rows, cols)
-        other = other_row * other_row + other_col * other_col
-        stronger = other > energy  # ties keep the earlier channel, like argmax
-        g_row = np.where(stronger, other_row, g_row)
-        g_col = np.where(stronger, other_col, g_col)
-        energy = np.maximum(energy, other)
+    g_row, g_col = _gradients(_planes(batch, dtype, channel_mode, transform_sqrt),
+                              n_cells_r * cell_r, n_cells_c * cell_c)
+    g_row, g_col, energy = _strongest(g_row, g_col)
     magnitude = np.sqrt(energy, out=energy)
-
-    # Index of (image, cell row, cell col, bin) for every pixel, then one weighted bincount.
-    index = _orientation_bins(g_row, g_col, orientations, signed)  # (n, rows, cols) int32
-    index += _cell_offsets(n, pixels_per_cell, n_cells_r, n_cells_c, orientations)
+    # One weighted bincount over (image, cell, raw bin): the raw bins cover the angle's
+    # range (-180, 180] degrees shifted to positive, folded into the orientation bins after.
+    raw = _raw_bins(g_row, g_col, orientations, signed)  # (n, rows, cols) int32
+    offsets = _cell_offsets(n, pixels_per_cell, n_cells_r, n_cells_c, 2 * orientations + 1)
+    index = np.add(raw, offsets, out=np.empty(offsets.shape, np.intp))
     hist = np.bincount(index.ravel(), weights=magnitude.ravel(),
-                       minlength=n * n_cells_r * n_cells_c * orientations)
-    hist = hist.astype(dtype).reshape(n, n_cells_r, n_cells_c, orientations)
-    hist /= cell_r * cell_c  # mean vote per pixel of the cell
-    return hist
+                       minlength=n * n_cells_r * n_cells_c * (2 * orientations + 1))
+    hist = hist.reshape(n, n_cells_r, n_cells_c, 2 * orientations + 1)
+    cells = hist[..., :orientations] + hist[..., orientations:2 * orientations]
+    cells[..., 0] += hist[..., 2 * orientations]  # 180 (360) degrees is 0
+    cells = cells.astype(dtype)
+    cells /= cell_r * cell_c  # mean vote per pixel of the cell
+    return cells
 
 
-def _cell_offsets(n, pixels_per_cell, n_cells_r, n_cells_c, orientations):
-    """First histogram index (n, rows, cols) int32 of each pixel's (image, cell)."""
+@cache
+def _cell_offsets(n, pixels_per_cell, n_cells_r, n_cells_c, raw_bins):
+    """First raw-histogram index (n, rows, cols) intp of each pixel's (image, cell); read-only."""
     cell = ((np.arange(n_cells_r * pixels_per_cell[0]) // pixels_per_cell[0])[:, None]
             * n_cells_c
             + (np.arange(n_cells_c * pixels_per_cell[1]) // pixels_per_cell[1])[None, :])
-    per_image = n_cells_r * n_cells_c * orientations
-    return (cell * orientations + np.arange(n)[:, None, None] * per_image).astype(np.int32)
+    per_image = n_cells_r * n_cells_c * raw_bins
+    offsets = (cell * raw_bins + np.arange(n)[:, None, None] * per_image).astype(np.intp)
+    offsets.setflags(write=False)
+    return offsets
 
 
-def _orientation_bins(g_row, g_col, orientations, signed):
-    """Bin index (int32) in [0, orientations) of each gradient's angle ``atan2(g_row, g_col)``.
+def _raw_bins(g_row, g_col, orientations, signed):
+    """Raw bin ``r`` (int32, in [0, 2 orientations]) of each gradient; its orientation bin is
+    ``r mod orientations``.
 
-    Bin ``k`` is the half-open interval ``[k, k + 1) * span / orientations`` with span 180
-    degrees (unsigned: the angle modulo 180) or 360 (signed). An angle exactly on a boundary
-    goes to the upper bin; the small upward nudge absorbs the rounding of ``arctan2`` and of
-    the scaling so that such angles (0, 45, 90 degrees ... for integer gradients) land in the
-    same bin in float32 and float64.
+    With the angle ``a = atan2(g_row, g_col)`` in (-180, 180] degrees,
+    ``r = floor(a / w + orientations)`` for the bin width ``w`` = 180 / orientations
+    (unsigned: the angle modulo 180 degrees) or 360 / orientations (signed). Bin ``k`` is the
+    half-open interval ``[k, k + 1) * w``: an angle exactly on a boundary goes to the upper
+    bin; the small upward nudge absorbs the rounding of ``arctan2`` and of the scaling so that
+    such angles (0, 45, 90 degrees ... for integer gradients) land in the same bin in float32
+    and float64. Overwrites ``g_row``.
     """
     dtype = g_row.dtype
-    if signed:  # angle(-g) + 180 degrees, in [0, 360]
-        t = np.arctan2(-g_row, -g_col)
-        t *= dtype.type(orientations / (2 * np.pi))
-        t += dtype.type(orientations / 2)
-    else:  # g flipped into the upper half-plane: the angle modulo 180 degrees, in [0, 180]
-        flip = np.copysign(dtype.type(1), g_row)  # -1 where g_row < 0 (or is -0.0)
-        t = np.arctan2(np.abs(g_row), flip * g_col)
-        t *= dtype.type(orientations / np.pi)
-    t += dtype.type(4 * orientations * np.finfo(dtype).eps)
-    wrap = np.append(np.arange(orientations, dtype=np.int32), 0)  # 180 (360) degrees is 0
-    return np.take(wrap, t.astype(np.int32))
+    t = np.arctan2(g_row, g_col, out=g_row)
+    t *= dtype.type(orientations / (2 * np.pi if signed else np.pi))
+    t += dtype.type(orientations + 8 * orientations * np.finfo(dtype).eps)
+    return t.astype(np.int32)
 
 
-def _normalize_blocks(cells, cells_per_block, block_norm):
-    """Blocks (n, n_blocks_row, n_blocks_col, cells_row, cells_col, orientations), normalized."""
-    n, n_cells_r, n_cells_c, orientations = cells.shape
+def _normalize_blocks(cells, cells_per_block, block_norm, out):
+    """Normalized blocks of ``cells``, written into ``out`` (n, n_blocks_row, n_blocks_col,
+    cells_row, cells_col, orientations).
+
+    A block's norm is summed from per-cell partial sums (a box sum over the cell grid), and
+    each block is written once, already scaled: ``v / n`` is ``v * (1 / n)``, and L1-sqrt's
+    ``sqrt(v / n)`` is ``sqrt(v) * (1 / sqrt(n))``, so the square roots are taken per cell
+    (cells_row * cells_col times fewer than the block values).
+    """
     b_r, b_c = cells_per_block
-    n_blocks_r, n_blocks_c = n_cells_r - b_r + 1, n_cells_c - b_c + 1
-    blocks = np.empty((n, n_blocks_r, n_blocks_c, b_r, b_c, orientations), dtype=cells.dtype)
-    for i in range(b_r):  # a few contiguous copies instead of a strided sliding view
-        for j in range(b_c):
-            blocks[:, :, :, i, j] = cells[:, i:i + n_blocks_r, j:j + n_blocks_c]
-    flat = blocks.reshape(-1, b_r * b_c * orientations)  # one row per block
-    eps = cells.dtype.type(EPS)
-    if block_norm in ("L1", "L1-sqrt"):
-        flat /= (flat.sum(axis=1) + eps)[:, None]  # votes are >= 0: |v|_1 = sum(v)
-        return np.sqrt(blocks, out=blocks) if block_norm == "L1-sqrt" else blocks
-    flat /= np.sqrt(np.einsum("ij,ij->i", flat, flat) + eps * eps)[:, None]
+    n_blocks_r = cells.shape[1] - b_r + 1
+    dtype = cells.dtype
+    eps = dtype.type(EPS)
+    l1 = block_norm in ("L1", "L1-sqrt")
+    # votes are >= 0, so |v|_1 = sum(v)
+    per_cell = cells.sum(axis=3) if l1 else np.einsum("...k,...k->...", cells, cells)
+    norm = _box_sum(per_cell, b_r, b_c)  # (n, n_blocks_r, n_blocks_c)
+    norm += eps if l1 else eps * eps
+    if block_norm != "L1":
+        np.sqrt(norm, out=norm)
+    if block_norm == "L1-sqrt":
+        cells = np.sqrt(cells)
+    scale = np.divide(dtype.type(1), norm, out=norm)[..., np.newaxis, np.newaxis]
+    # windows[:, r, c, j] = cells[:, r, c + j]: a block row's (j, orientation) values are
+    # contiguous in both the cells and out, so each product runs over b_c * orientations
+    windows = np.moveaxis(sliding_window_view(cells, b_c, axis=2), -1, -2)
+    for i in range(b_r):
+        np.multiply(windows[:, i:i + n_blocks_r], scale, out=out[:, :, :, i])
     if block_norm == "L2-Hys":
-        np.minimum(flat, cells.dtype.type(HYS_CLIP), out=flat)
-        flat /= np.sqrt(np.einsum("ij,ij->i", flat, flat) + eps * eps)[:, None]
-    return blocks
+        flat = out.reshape(-1, b_r * b_c * cells.shape[3])  # one row per block (a view)
+        np.minimum(flat, dtype.type(HYS_CLIP), out=flat)
+        norm = np.einsum("ij,ij->i", flat, flat)
+        norm += eps * eps
+        np.sqrt(norm, out=norm)
+        flat *= np.divide(dtype.type(1), norm, out=norm)[:, np.newaxis]
+    return out
+
+
+def _box_sum(a, b_r, b_c):
+    """Sums of ``a`` (n, R, C) over every ``b_r x b_c`` window (stride 1)."""
+    n_r, n_c = a.shape[1] - b_r + 1, a.shape[2] - b_c + 1
+    out = a[:, :n_r, :n_c].copy()
+    for i in range(b_r):
+        for j in range(b_c):
+            if i or j:
+                out += a[:, i:i + n_r, j:j + n_c]
+    return out
 
 
 class HOGFeatures(Extractor):
