@@ -290,5 +290,5 @@ def _row_weights(y, W, dtype, class_weight, sample_weight):
             raise fail("y", f"integer class indices in [0, {W.shape[1]})",
                        f"dtype {labels.dtype}, range [{labels.min()}, {labels.max()}]")
         weights = weights * class_weight[labels]
-    weights /= total
+    weights = weights / total  # never in place: weights may be the caller's array
     return backend.asarray(weights.astype(dtype), backend.device_name(W))
