@@ -2,6 +2,10 @@
 
 import csv
 import json
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from PIL import Image
@@ -97,3 +101,60 @@ def test_report_in_korean(model_file, tmp_path, capsys):
         main(["report", "--model", str(model_file), "--lang", "fr", "--out", str(tmp_path)])
     assert exit_info.value.code == 2
     assert "--lang" in capsys.readouterr().err
+
+
+def _usage_error(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_bad_out_and_search_are_usage_errors_before_any_work(model_file, tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    base = ["report", "--model", str(tmp_path / "never-read.npz"), "--data", "digits"]
+    assert _usage_error([*base, "--out", str(a_file)], capsys).endswith(
+        f"argument --out: {a_file} is a file; name a directory (created if missing)")
+    assert "argument --out" in _usage_error([*base, "--out", str(a_file / "x")], capsys)
+    out = ["--out", str(tmp_path / "page")]
+    assert _usage_error([*base, *out, "--search", str(tmp_path / "none.csv")], capsys).endswith(
+        f"argument --search: cannot read {tmp_path / 'none.csv'}: No such file or directory")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert "it needs a header with lr, reg_strength, val_accuracy" in _usage_error(
+        [*base, *out, "--search", str(bad)], capsys)
+    bad.write_text("lr,reg_strength,val_accuracy\nfast,1,0.5\n")
+    assert "has a value that is not a number" in _usage_error(
+        [*base, *out, "--search", str(bad)], capsys)
+    assert not (tmp_path / "page").exists()
+
+
+def test_a_features_only_model_is_refused_by_name(tmp_path, capsys):
+    import numpy as np
+
+    import linclass as lc
+
+    X = np.random.default_rng(0).random((30, 4), dtype=np.float32)
+    lc.save(lc.LinearClassifier(epochs=1).fit(X, np.arange(30) % 3), tmp_path / "f.npz")
+    assert main(["report", "--model", str(tmp_path / "f.npz"), "--out",
+                 str(tmp_path / "page")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"linclass: {tmp_path / 'f.npz'} holds a LinearClassifier on features, not "
+                   "an image model; save one with `linclass train`")
+    assert not (tmp_path / "page").exists()
+
+
+def test_an_interrupted_report_removes_the_folder_it_created(model_file, tmp_path):
+    out = tmp_path / "page"
+    proc = subprocess.Popen([sys.executable, "-m", "linclass", "report", "--model",
+                             str(model_file), "--data", "digits", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert out.exists(), "the report never created its folder"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert not out.exists()

@@ -1,14 +1,21 @@
 """``linclass report``: a trained model's figures as PNGs plus one index.html.
 
 Like ``linclass evaluate``, it reads the source's test part by default (``--split test``;
-a source without parts is read whole) and says which split it used.
+a source without parts is read whole) and says which split it used. Flag values (``--out``,
+``--search``) are checked before any work, and a failed report removes the folder it created.
 """
 
+import argparse
 import csv
+import os
+import shutil
 from pathlib import Path
 
 from linclass.cli._common import emit, progress
 from linclass.cli._data import add_data_arguments, load_from_args
+
+#: The report's languages (linclass.report._text's catalogs).
+LANGUAGES = ("en", "ko")
 
 
 def add_parser(subparsers, parent):
@@ -25,11 +32,11 @@ def add_parser(subparsers, parent):
                     "writes every title, label, heading and caption in Korean.")
     p.add_argument("--model", required=True, metavar="MODEL",
                    help="model file written by 'linclass train' (.npz)")
-    p.add_argument("--out", required=True, metavar="DIR",
+    p.add_argument("--out", required=True, metavar="DIR", type=_out_dir,
                    help="directory for index.html and the PNGs (created if missing)")
-    p.add_argument("--search", metavar="CSV",
+    p.add_argument("--search", metavar="CSV", type=_search_table,
                    help="results table of 'linclass search' to plot as well")
-    p.add_argument("--lang", choices=["en", "ko"], default="en",
+    p.add_argument("--lang", choices=LANGUAGES, default="en",
                    help="language of the figures and the page: en (English, default) or ko "
                         "(Korean; needs a font with Hangul, e.g. Debian's fonts-nanum)")
     add_data_arguments(p, split_default="test", hold_out=False)
@@ -37,12 +44,15 @@ def add_parser(subparsers, parent):
 
 
 def run(args):
-    from linclass import load  # the model file format, imported when the command runs
+    from linclass.cli.evaluate import load_image_model
     from linclass.report import report_files, write_report
+    from linclass.report._style import style
 
-    model = load(args.model)
+    style(args.lang)  # a Korean report without a Hangul font fails before any work
+    model = load_image_model(args.model)
     dataset = load_from_args(args)
-    search_results = _read_search(args.search) if args.search else None
+    out = Path(args.out)
+    created = not out.exists()
     bar = None
 
     def update(done, total):
@@ -52,8 +62,12 @@ def run(args):
         bar.update(done - bar.n)
 
     try:
-        index = write_report(model, dataset, args.out, search_results=search_results,
+        index = write_report(model, dataset, out, search_results=args.search,
                              seed=args.seed, progress=update, lang=args.lang)
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -67,7 +81,44 @@ def run(args):
     return 0
 
 
-def _read_search(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+def _out_dir(text):
+    """argparse type: a directory that exists or can be created (not a file)."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file; name a directory (created if "
+                                         "missing)")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{parent} is a file, so {text} cannot be created; "
+                                         "name a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write in {parent}; name a directory you can "
+                                         "write to")
+    return text
 
+
+def _search_table(path):
+    """argparse type: the rows of a 'linclass search' CSV, read and checked."""
+    from linclass.report.search import REQUIRED, search_columns
+
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    missing = [column for column in REQUIRED if column not in (reader.fieldnames or ())]
+    if missing or not rows:
+        raise argparse.ArgumentTypeError(
+            f"{path} is not a results table of 'linclass search': it needs a header with "
+            f"{', '.join(REQUIRED)} and one row per trial")
+    try:
+        search_columns(rows)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{path} has a value that is not a number (or true/false in 'diverged'); write "
+            "it with 'linclass search'") from None
+    return rows

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from linclass._validation import fail
 from linclass.errors import DataError
+from linclass.image_classifier import ImageClassifier
 from linclass.losses import LOSSES
 from linclass.report._html import Figure, render, write_text
 from linclass.report._style import save_png, style
@@ -83,6 +85,9 @@ def write_report(model, dataset, out_dir, *, history=None, search_results=None, 
     """
     check_lang(lang)
     style(lang)  # a missing Hangul font fails here, before any work
+    if not isinstance(model, ImageClassifier):
+        raise fail("model", "an ImageClassifier (feature pipeline and classifier, as "
+                   "`linclass train` saves it)", type(model).__name__)
     if len(dataset) == 0:
         raise DataError(f"the dataset {dataset.source!r} has no images; a report needs some.")
     features = model.features(dataset.images)  # (N, F) float32; checks the image size
@@ -238,7 +243,8 @@ def _labels_in_model_order(dataset, class_names):
     unknown = [name for name in dataset.class_names if name not in index]
     if unknown:
         raise DataError(f"dataset classes {unknown} are not classes of the model "
-                        f"({', '.join(class_names)}); use data with the model's classes.")
+                        f"({', '.join(class_names)}); use data (--data) with the model's "
+                        "classes.")
     mapping = np.array([index[name] for name in dataset.class_names], dtype=np.int64)
     return mapping[dataset.labels]
 
@@ -283,7 +289,7 @@ def _blocks(pipeline, image, n_features):
     if sum(sizes) != n_features:
         raise ValueError(f"the model's feature pipeline makes {sum(sizes)} features from these "
                          f"images but its weights expect {n_features}; use images of the "
-                         "size the model was trained on.")
+                         "size the model was trained on (--image-size H W).")
     ends = np.cumsum(sizes)
     return [(extractor.name, slice(int(end - size), int(end)))
             for extractor, size, end in zip(pipeline.extractors, sizes, ends, strict=True)]
