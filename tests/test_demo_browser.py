@@ -333,6 +333,11 @@ def test_the_page_opens_in_korean_from_the_url_and_keeps_working(browser, url):
         assert page.errors == []
     finally:
         page.page.close()
+    narrow = Page(browser, url + "?lang=ko", width=420, height=900)
+    overflow = narrow.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    narrow.page.screenshot(path=str(ARTIFACTS / "demo-ko-narrow.png"), full_page=True)
+    narrow.page.close()
+    assert overflow <= 0, "the narrow Korean page scrolls sideways"
 
 
 def test_the_language_switch_changes_every_word_keeps_the_state_and_the_url(page):
