@@ -18,10 +18,13 @@ install-test: $(BIN)/python
 run: install
 	$(BIN)/linclass train --out model.npz
 
+# The JavaScript tests of the demo need Node.js: checked first, not after the Python suite.
 test: install-test
+	@command -v node >/dev/null || { echo "make test needs Node.js >= 18 for the demo's \
+	JavaScript tests (Debian: apt-get install nodejs)"; exit 1; }
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
-	@if [ -d tests/js ]; then node --test tests/js/; fi
+	node --test tests/js/
 
 bench: install-test
 	$(BIN)/python -m benchmarks
