@@ -188,3 +188,14 @@ def test_a_korean_report_is_korean_throughout_and_draws_every_glyph(digits, mode
     assert len(captions) == len(headings) and all(HANGUL.search(c) for c in captions)
     english = write_report(model, digits, tmp_path / "en", seed=0).read_text(encoding="utf-8")
     assert '<html lang="en">' in english and not HANGUL.search(english)
+
+
+def test_every_catalog_key_is_used():
+    """A key no code looks up is a stale entry (section keys are looked up as
+    ``f"{key}_heading"`` and ``f"{key}_caption"``)."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in REPORT_DIR.glob("*.py")
+                     if p.name != "_text.py")
+    quoted = set(re.findall(r'"(\w+)"', code))
+    unused = [key for key in _text.CATALOGS["en"]
+              if key not in quoted and re.sub(r"_(heading|caption)$", "", key) not in quoted]
+    assert unused == []
