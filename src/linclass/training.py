@@ -9,7 +9,7 @@ validates features and labels, builds the :class:`~linclass.solvers.Problem`, re
 import numpy as np
 
 from linclass._validation import fail
-from linclass.config import TrainConfig
+from linclass.config import AUTO, TrainConfig
 from linclass.solvers import (
     SOLVERS,
     Problem,
@@ -18,6 +18,7 @@ from linclass.solvers import (
     empty_history,
     resolve_solver,
 )
+from linclass.solvers._regpath import train_auto
 
 __all__ = ["TrainResult", "accuracy", "check_features", "check_sample_weight", "empty_history",
            "train"]
@@ -66,7 +67,9 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
     n_classes : int >= 2
     validation : tuple (X_val, y_val), optional
         Measured after every epoch; with ``config.early_stopping`` minibatch descent keeps
-        the best epoch.
+        the best epoch. With ``reg_strength="auto"`` lambda is chosen on it
+        (:mod:`linclass.solvers._regpath`); without it a stratified
+        ``config.validation_fraction`` of the rows is held out for that.
     init : tuple (W, b), optional
         Warm start (copied, never modified); default zeros.
     opt_state : optional
@@ -86,7 +89,9 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
     Returns
     -------
     TrainResult
-        ``history["solver"]`` names the solver that ran (what ``"auto"`` chose).
+        ``history["solver"]`` names the solver that ran (what ``"auto"`` chose); with
+        ``reg_strength="auto"`` ``history["reg_strength"]`` is the chosen lambda and
+        ``history["reg_path"]`` the validation curve ``[(lambda, accuracy), ...]``.
 
     Raises
     ------
@@ -127,10 +132,36 @@ def train(X, y, config, *, n_classes, validation=None, init=None, opt_state=None
         raise fail("X", f"a dense array with solver {name!r}", "a scipy.sparse matrix",
                    "Convert it with X.toarray(), or use a solver that takes sparse input "
                    f"({', '.join(n for n, s in SOLVERS.items() if s and s.sparse)}).")
-    result = solver.solve(problem, config, init=init, opt_state=opt_state, rng=rng,
-                          callback=callback)
+    if problem.sparse and config.device != "cpu":
+        raise fail("X", f"a dense array with device={config.device!r}",
+                   "a scipy.sparse matrix", "Use device='cpu' or convert it with X.toarray().")
+    if config.reg_strength == AUTO:
+        if problem.validation is None:
+            problem = _hold_out(problem, config)
+        result = train_auto(problem, config, solver, callback=callback)
+    else:
+        result = solver.solve(problem, config, init=init, opt_state=opt_state, rng=rng,
+                              callback=callback)
     result.history["solver"] = name
     return result
+
+
+def _hold_out(problem, config):
+    """``problem`` less a stratified ``config.validation_fraction`` of its rows (seed
+    ``config.seed``), which become its validation data."""
+    from linclass.data import train_val_split
+
+    train_idx, val_idx = train_val_split(problem.y, config.validation_fraction,
+                                         seed=config.seed)
+    if len(val_idx) == 0 or len(train_idx) == 0:
+        raise fail("reg_strength", "a number when there are too few rows to hold out a "
+                   "validation split", repr(AUTO), "Pass validation data or a number.")
+    weights = problem.sample_weight
+    return Problem(problem.X[train_idx], problem.y[train_idx], problem.n_classes,
+                   class_weight=problem.class_weight,
+                   sample_weight=None if weights is None else weights[train_idx],
+                   validation=(problem.X[val_idx], problem.y[val_idx]),
+                   parallel=problem.parallel)
 
 
 def check_sample_weight(sample_weight, n):

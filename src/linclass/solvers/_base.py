@@ -117,6 +117,10 @@ class Solver:
         Whether it runs data-parallel over a process group.
     sparse : bool
         Whether it takes a scipy.sparse CSR ``X``.
+    path : callable(problem, config, lambdas, visit), optional
+        Solves at every lambda of ``lambdas`` in order, calling ``visit(lam, W, b,
+        iterations, converged)`` after each and stopping when it returns False
+        (:mod:`linclass.solvers._regpath`); ``None``: warm-started calls of ``solve``.
     """
 
     solve: Any
@@ -127,6 +131,7 @@ class Solver:
     parallel: bool = False
     sparse: bool = False
     description: str = field(default="")
+    path: Any = None
 
 
 def empty_history():

@@ -7,10 +7,10 @@ and every rank solves the same system: the model of one process.
 
 from linclass._validation import fail
 from linclass.objective import loss_parts
-from linclass.ridge import GramStats, gram_stats, solve_stats
+from linclass.ridge import GramStats, RidgePath, gram_stats, solve_stats
 from linclass.solvers._base import Solver, TrainResult, empty_history, report_epoch
 
-__all__ = ["EXACT", "problem_stats", "report_solution"]
+__all__ = ["EXACT", "path", "problem_stats", "report_solution"]
 
 
 def problem_stats(problem, config):
@@ -62,6 +62,15 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
     return report_solution(problem, config, W, b, strength, callback)
 
 
+def path(problem, config, lambdas, visit):
+    """Every lambda from one eigendecomposition of the Gram matrix (:class:`RidgePath`)."""
+    ridge_path = RidgePath(problem_stats(problem, config))
+    for lam in lambdas:
+        W, b = ridge_path.weights(lam if config.reg == "l2" else 0.0)
+        if not visit(lam, W, b, 1, True):
+            return
+
+
 def _check(config):
     """The closed form exists for ``loss="least_squares"`` with ``reg`` 'l2' or 'none'."""
     if config.loss != "least_squares":
@@ -74,6 +83,6 @@ def _check(config):
 
 
 #: The closed-form least-squares solve: one blocked Gram matrix and a Cholesky factorization.
-EXACT = Solver(solve, _check, uses=("device",), streaming=True, parallel=True,
+EXACT = Solver(solve, _check, uses=("device",), streaming=True, parallel=True, path=path,
                description="closed-form least squares: blocked float32 Gram, float64 "
                            "Cholesky (scikit-learn's RidgeClassifier)")

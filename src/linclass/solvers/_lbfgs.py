@@ -23,7 +23,10 @@ Precision: X stays in its dtype (float32 features are read as float32, the produ
 float32 BLAS); the iterate, the L-BFGS memory (the last 10 steps and gradient changes) and
 the line search run in float64, where the curvature pairs need it (float32 differences of
 nearby gradients lose most of their digits). The objective's sum over rows is accumulated in
-float64 across blocks.
+float64 across blocks. When the float32 objective stops decreasing before the tolerance is
+met (its values are flat to about 1e-7 relative: a tight ``tol``), the run continues with
+float64 weights, so that :func:`~linclass.objective.loss_parts` casts each block of X to
+float64 on the fly (about twice the time per iteration, for the last iterations only).
 
 Data-parallel (``problem.parallel``): every rank evaluates the objective on its contiguous
 share of the rows, one all-reduce (float64) sums loss and gradient, and every rank runs the
@@ -51,7 +54,7 @@ from linclass.solvers._base import (
     report_epoch,
 )
 
-__all__ = ["LBFGS", "SMOOTH_LOSSES", "Objective", "minimize"]
+__all__ = ["LBFGS", "SMOOTH_LOSSES", "Objective", "minimize", "path"]
 
 #: The losses with a continuous gradient, which L-BFGS minimizes.
 SMOOTH_LOSSES = ("softmax", "squared_hinge", "least_squares")
@@ -180,15 +183,22 @@ def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None)
         if np.abs(g0).max() <= gtol:
             return Minimum(theta0, True, 0, float(np.abs(g0).max()),
                            "gradient below tol at the start")
-        result = scipy.optimize.minimize(
-            objective, theta0, jac=True, method="L-BFGS-B",
-            callback=None if on_iteration is None else callback,
-            # ftol 0: stop on the gradient (or no progress), not on a small decrease of f
-            options={"maxiter": max_iter, "gtol": gtol, "ftol": 0.0, "maxcor": MEMORY,
-                     "maxls": 50, "maxfun": 20 * max_iter})
-    theta = result.x
-    grad_norm = float(np.abs(result.jac).max())
-    return Minimum(theta, grad_norm <= gtol, int(result.nit), grad_norm, str(result.message))
+        theta, iterations = theta0, 0
+        while True:
+            result = scipy.optimize.minimize(
+                objective, theta, jac=True, method="L-BFGS-B",
+                callback=None if on_iteration is None else callback,
+                # ftol 0: stop on the gradient (or no progress), not on a small decrease of f
+                options={"maxiter": max_iter - iterations, "gtol": gtol, "ftol": 0.0,
+                         "maxcor": MEMORY, "maxls": 50, "maxfun": 20 * max_iter})
+            theta, iterations = result.x, iterations + int(result.nit)
+            grad_norm = float(np.abs(result.jac).max())
+            if grad_norm <= gtol or iterations >= max_iter or objective.dtype == np.float64:
+                break
+            # float32 objective values are flat to ~1e-7 relative: no more progress there.
+            # Continue from here with the products in float64 (X's blocks cast on the fly).
+            objective.dtype = np.dtype(np.float64)
+    return Minimum(theta, grad_norm <= gtol, iterations, grad_norm, str(result.message))
 
 
 def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None,
@@ -222,6 +232,22 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
     return TrainResult(W, b, history, None, max(found.iterations, 1), found.converged)
 
 
+def path(problem, config, lambdas, visit):
+    """L-BFGS at every lambda in turn, each solve warm-started from the previous solution
+    and judged by the same yardstick (the gradient at zero, computed once)."""
+    objective = Objective(problem, config, lambdas[0])
+    d, c = objective.shape
+    scale = objective.zero_gradient_norm()  # the penalty's gradient vanishes at W = 0
+    theta = np.zeros(d * c + c)
+    for lam in lambdas:
+        objective.kwargs["reg_strength"] = lam
+        found = minimize(objective, theta, tol=config.tol, max_iter=config.max_iter,
+                         scale=scale)
+        theta = found.theta
+        if not visit(lam, *_split(theta, d, c), found.iterations, found.converged):
+            return
+
+
 def _split(theta, d, c):
     return theta[:d * c].reshape(d, c), theta[d * c:]
 
@@ -240,6 +266,6 @@ def _check(config):
 #: L-BFGS on the whole training set (in memory): smooth losses, converged to ``tol``.
 LBFGS = Solver(
     solve, _check, uses=("tol", "max_iter", "device"), streaming=False,
-    devices=("cpu", "torch"), parallel=True, sparse=True,
+    devices=("cpu", "torch"), parallel=True, sparse=True, path=path,
     description="L-BFGS on the full batch (SciPy's L-BFGS-B, float64 iterate, X in its own "
                 "dtype), stops on the gradient tolerance tol")

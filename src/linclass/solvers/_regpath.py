@@ -1,0 +1,168 @@
+r"""``reg_strength="auto"``: lambda chosen on the validation split along a regularization path.
+
+The grid (stated): 25 values of lambda, three per decade over the 8 decades
+
+.. math::
+
+    \lambda_k = s \cdot 10^{\,2 - k/3}, \qquad k = 0, \dots, 24,
+    \qquad s = \frac{1}{N' D} \sum_{i, j} x_{ij}^2 ,
+
+from :math:`100 s` down to :math:`10^{-6} s`, where :math:`s`, the mean squared feature
+value (on :data:`SCALE_ROWS` evenly spaced rows), makes the grid follow the scale of X: a
+feature scaled by :math:`a` needs :math:`\lambda a^2` for the same model, and standardized
+features (:math:`s = 1`) span scikit-learn's ``LogisticRegression`` from ``C = 0.005/N`` to
+``C = 500000/N``.
+
+The path runs from the strongest penalty down (the solution at :math:`\lambda_k` starts the
+solve at :math:`\lambda_{k+1}`: warm starts; the exact solver gets every lambda from one
+eigendecomposition) and measures the validation accuracy of each solution. It stops early
+once the accuracy has fallen below its best :data:`PATIENCE` times (two decades below the
+best lambda: the small-lambda end, where solves are slowest, is rarely the best). The chosen
+lambda has the highest validation accuracy; ties go to the larger lambda (the simpler model).
+With ``config.refit`` the model is then fitted again at that lambda on the training and
+validation rows together (as CLIP_benchmark does), warm-started from the chosen solution.
+
+``history`` gets ``reg_strength`` (the chosen lambda), ``reg_path`` (a list of ``(lambda,
+validation accuracy)`` in the order solved), ``reg_val_accuracy`` (the chosen lambda's
+validation accuracy, measured before a refit), ``path_iterations`` and ``refit``.
+
+References
+----------
+.. [1] A. Radford et al., "Learning Transferable Visual Models From Natural Language
+   Supervision" (CLIP), ICML 2021, appendix A.3 (a C sweep on a validation split).
+.. [2] LAION-AI, CLIP_benchmark, ``clip_benchmark/metrics/linear_probe.py``.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+
+from linclass.solvers._base import Problem, accuracy
+
+__all__ = ["GRID_SIZE", "PATIENCE", "SCALE_ROWS", "choose", "reg_grid", "select", "train_auto"]
+
+#: Values of lambda on the grid: three per decade, 8 decades.
+GRID_SIZE = 25
+#: Exponents of the grid's ends, relative to the feature scale s.
+GRID_TOP, GRID_BOTTOM = 2.0, -6.0
+#: Solutions below the best validation accuracy after which the path stops.
+PATIENCE = 6
+#: Rows (evenly spaced) on which the feature scale s is measured.
+SCALE_ROWS = 10_000
+
+
+def reg_grid(X):
+    """The grid of lambda for features ``X`` (array, memory map or CSR), strongest first."""
+    step = -(-X.shape[0] // SCALE_ROWS)
+    rows = X[::step]
+    if hasattr(rows, "nnz"):
+        total = float(np.sum(np.square(rows.data, dtype=np.float64)))
+    else:
+        total = float(np.einsum("ij,ij->", rows, rows, dtype=np.float64))
+    scale = total / (rows.shape[0] * rows.shape[1])
+    if not scale > 0:  # all-zero features: any lambda gives the same model
+        scale = 1.0
+    return scale * np.logspace(GRID_TOP, GRID_BOTTOM, GRID_SIZE)
+
+
+def choose(path):
+    """Index of the chosen point of ``path`` [(lambda, val_accuracy), ...]: the highest
+    accuracy, the first (largest lambda) among ties."""
+    return int(np.argmax([acc for _, acc in path]))
+
+
+def select(problem, config, solver, *, lambdas=None, callback=None, patience=PATIENCE):
+    """Solve along the path and choose lambda on ``problem.validation``.
+
+    Parameters
+    ----------
+    problem : Problem
+        With validation data.
+    config : TrainConfig
+    solver : Solver
+        Its ``path`` when it has one, else warm-started calls of its ``solve``.
+    lambdas : ndarray, optional
+        Default :func:`reg_grid` of ``problem.X``.
+    callback : callable, optional
+        Called after every lambda with a dict (``epoch``: the lambda's index, ``epochs``:
+        the grid size, ``reg_strength``, ``val_accuracy``, ``loss`` and ``lr`` None).
+    patience : int or None
+        None: solve every lambda of the grid.
+
+    Returns
+    -------
+    dict
+        ``reg_strength``, ``W``, ``b`` (float64 or X's dtype), ``reg_path``,
+        ``path_iterations``, ``converged`` (every solve on the path converged).
+    """
+    lambdas = reg_grid(problem.X) if lambdas is None else np.asarray(lambdas, np.float64)
+    X_val, y_val = problem.validation
+    state = {"path": [], "iterations": [], "converged": True, "best": None, "worse": 0}
+
+    def visit(lam, W, b, iterations, converged):
+        acc = accuracy(X_val, y_val, W.astype(X_val.dtype, copy=False),
+                       b.astype(X_val.dtype, copy=False))
+        state["path"].append((float(lam), acc))
+        state["iterations"].append(int(iterations))
+        state["converged"] &= bool(converged)
+        if state["best"] is None or acc > state["best"][1]:
+            state["best"], state["worse"] = (float(lam), acc, W.copy(), b.copy()), 0
+        elif acc < state["best"][1]:
+            state["worse"] += 1
+        if callback is not None:
+            callback({"epoch": len(state["path"]) - 1, "epochs": len(lambdas), "loss": None,
+                      "lr": None, "train_accuracy": None, "val_accuracy": acc,
+                      "reg_strength": float(lam)})
+        return patience is None or state["worse"] < patience
+
+    if solver.path is not None:
+        solver.path(problem, config, lambdas, visit)
+    else:  # warm-started solves, one per lambda
+        init = None
+        for lam in lambdas:
+            result = solver.solve(problem, replace(config, reg_strength=float(lam)),
+                                  init=init)
+            init = (result.W, result.b)
+            if not visit(lam, result.W, result.b, result.epochs,
+                         result.converged is not False):
+                break
+    lam, acc, W, b = state["best"]
+    return {"reg_strength": lam, "val_accuracy": acc, "W": W, "b": b,
+            "reg_path": state["path"], "path_iterations": state["iterations"],
+            "converged": state["converged"]}
+
+
+def train_auto(problem, config, solver, *, callback=None):
+    """Choose lambda (:func:`select`), then solve at it: on the training and validation rows
+    with ``config.refit``, else on the training rows (warm-started; a converged solve returns
+    at once). Returns the final solve's :class:`~linclass.solvers.TrainResult` with the path
+    in its history."""
+    chosen = select(problem, config, solver, callback=callback)
+    fixed = replace(config, reg_strength=chosen["reg_strength"])
+    init = (chosen["W"], chosen["b"])
+    if config.refit:
+        problem = _with_validation_rows(problem)
+    result = solver.solve(problem, fixed, init=init)
+    result.history.update(reg_strength=chosen["reg_strength"], reg_path=chosen["reg_path"],
+                          reg_val_accuracy=chosen["val_accuracy"],
+                          path_iterations=chosen["path_iterations"],
+                          path_converged=chosen["converged"], refit=bool(config.refit))
+    return result
+
+
+def _with_validation_rows(problem):
+    """The problem on its training and validation rows together (no validation left);
+    validation rows get sample weight 1."""
+    import scipy.sparse
+
+    X_val, y_val = problem.validation
+    if problem.sparse or scipy.sparse.issparse(X_val):
+        X = scipy.sparse.vstack([problem.X, X_val], format="csr")
+    else:
+        X = np.concatenate([problem.X, X_val.astype(problem.X.dtype, copy=False)])
+    weights = problem.sample_weight
+    if weights is not None:
+        weights = np.concatenate([weights, np.ones(len(y_val))])
+    return Problem(X, np.concatenate([problem.y, y_val]), problem.n_classes,
+                   class_weight=problem.class_weight, sample_weight=weights,
+                   validation=None, parallel=problem.parallel)
