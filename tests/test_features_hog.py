@@ -176,3 +176,14 @@ def test_threads_and_batch_size_change_nothing(monkeypatch, real_images, setting
 
 def test_no_images_give_no_rows():
     assert hog(np.zeros((0, 32, 32), np.uint8)).shape == (0, 324)
+
+
+def test_rgb_gray_mode_equals_skimage_on_the_float32_luma(real_images):
+    """uint8 RGB in the default ``channel_mode="gray"`` is the BT.601 luma first, computed in
+    float32 (one gemv per image), then HOG: scikit-image on that luma image agrees."""
+    n = len(real_images)
+    luma = (real_images.reshape(n, -1, 3).astype(np.float32)
+            @ np.array([0.299, 0.587, 0.114], np.float32)).reshape(n, 32, 32)
+    for settings in SETTINGS[:2]:
+        np.testing.assert_allclose(hog(real_images, **settings), reference(luma, **settings),
+                                   rtol=1e-5, atol=1e-6)

@@ -281,15 +281,15 @@ def _raw_bins(g_row, g_col, orientations, signed):
     With the angle ``a = atan2(g_row, g_col)`` in (-180, 180] degrees,
     ``r = floor(a / w + orientations)`` for the bin width ``w`` = 180 / orientations
     (unsigned: the angle modulo 180 degrees) or 360 / orientations (signed). Bin ``k`` is the
-    half-open interval ``[k, k + 1) * w``: an angle exactly on a boundary goes to the upper
-    bin; the small upward nudge absorbs the rounding of ``arctan2`` and of the scaling so that
-    such angles (0, 45, 90 degrees ... for integer gradients) land in the same bin in float32
-    and float64. Overwrites ``g_row``.
+    half-open interval ``[k, k + 1) * w``. The angle is computed in float64 whatever the
+    images' dtype, as scikit-image does (a float32 angle puts gradients within about 1e-5 of
+    a bin width of a boundary in the wrong bin). An angle exactly on a boundary (0, 45,
+    90 degrees ... for integer gradients) goes to the upper bin: the upward nudge of a few
+    float64 rounding errors absorbs the rounding of ``arctan2`` and of the scaling.
     """
-    dtype = g_row.dtype
-    t = np.arctan2(g_row, g_col, out=g_row)
-    t *= dtype.type(orientations / (2 * np.pi if signed else np.pi))
-    t += dtype.type(orientations + 8 * orientations * np.finfo(dtype).eps)
+    t = np.arctan2(g_row, g_col, dtype=np.float64)
+    t *= orientations / (2 * np.pi if signed else np.pi)
+    t += orientations + 8 * orientations * np.finfo(np.float64).eps
     return t.astype(np.int32)
 
 
