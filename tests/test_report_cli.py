@@ -104,6 +104,7 @@ def test_report_in_korean(model_file, tmp_path, capsys):
 
 
 def _usage_error(argv, capsys):
+    """The last line of a usage error (exit 2), which names the flag."""
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
@@ -114,12 +115,13 @@ def test_bad_out_and_search_are_usage_errors_before_any_work(model_file, tmp_pat
     a_file = tmp_path / "a_file"
     a_file.write_text("")
     base = ["report", "--model", str(tmp_path / "never-read.npz"), "--data", "digits"]
-    assert _usage_error([*base, "--out", str(a_file)], capsys).endswith(
-        f"argument --out: {a_file} is a file; name a directory (created if missing)")
-    assert "argument --out" in _usage_error([*base, "--out", str(a_file / "x")], capsys)
+    line = _usage_error([*base, "--out", str(a_file)], capsys)
+    assert "--out" in line and str(a_file) in line
+    assert "--out" in _usage_error([*base, "--out", str(a_file / "x")], capsys)
     out = ["--out", str(tmp_path / "page")]
-    assert _usage_error([*base, *out, "--search", str(tmp_path / "none.csv")], capsys).endswith(
-        f"argument --search: cannot read {tmp_path / 'none.csv'}: No such file or directory")
+    line = _usage_error([*base, *out, "--search", str(tmp_path / "none.csv")], capsys)
+    assert "--search" in line
+    assert f"cannot read {tmp_path / 'none.csv'}: No such file or directory" in line
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     assert "it needs a header with lr, reg_strength, val_accuracy" in _usage_error(
@@ -140,8 +142,8 @@ def test_a_features_only_model_is_refused_by_name(tmp_path, capsys):
     assert main(["report", "--model", str(tmp_path / "f.npz"), "--out",
                  str(tmp_path / "page")]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == (f"linclass: {tmp_path / 'f.npz'} holds a LinearClassifier on features, not "
-                   "an image model; save one with `linclass train`")
+    assert err.startswith(f"linclass: {tmp_path / 'f.npz'} holds a LinearClassifier on "
+                          "features, not an image model; save one with `linclass train`")
     assert not (tmp_path / "page").exists()
 
 

@@ -44,7 +44,7 @@ def add_parser(subparsers, parent):
 
 
 def run(args):
-    from linclass.cli.evaluate import load_image_model
+    from linclass.job import load_image_model
     from linclass.report import report_files, write_report
     from linclass.report._style import style
 
