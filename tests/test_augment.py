@@ -7,8 +7,8 @@ import pytest
 
 import linclass as lc
 from linclass.augment import augment, default_augment
-from linclass.cli.train import fit_image_classifier
 from linclass.config import MIN_STEPS, default_config, min_steps_config
+from linclass.job import fit
 
 
 def test_flip_appends_mirror_images_with_their_labels():
@@ -49,8 +49,9 @@ def test_min_steps_grows_only_short_trainings(n_train, batch, epochs, expected):
 
 def test_min_steps_leaves_a_solver_alone():
     config = default_config("kmeans", "least_squares")
-    assert config.optimizer == "exact"
-    assert min_steps_config(config, 100) is config
+    assert config.solver == "exact"
+    grown = min_steps_config(config, 100)
+    assert grown.solver == "exact" and grown.reg_strength == config.reg_strength
 
 
 def test_flip_trained_model_round_trips(tmp_path):
@@ -61,9 +62,10 @@ def test_flip_trained_model_round_trips(tmp_path):
     labels = np.repeat(np.arange(3), 40)
     images[labels == 1, :, :4] //= 4  # left half dark: a flip-variant class cue
     dataset = lc.data.Dataset(images, labels, ("a", "b", "c"), "synthetic")
-    config = default_config("raw", "softmax", epochs=3)
-    model, scores, val_idx = fit_image_classifier(dataset, config, "raw", 30, 0, "flip")
-    assert scores["n_train"] == 2 * (120 - 30) and scores["n_val"] == 30
+    result = fit(dataset, "raw", val_size=30, augment="flip", loss="softmax", epochs=3)
+    model = result.model
+    assert result.n_train == 2 * (120 - 30) and result.n_val == 30
+    assert result.augment == "flip" and len(result.val_idx) == 30
     path = lc.save(model, tmp_path / "m.npz")
     loaded = lc.load(path)
     np.testing.assert_array_equal(loaded.decision_function(images),

@@ -54,6 +54,7 @@ def folders(tmp_path_factory):
 def model(folders):
     path = folders / "model.npz"
     result = linclass("train", "--data", folders / "train", "--loss", "softmax", "--lr", "0.01",
+                      "--solver", "minibatch",
                       "--epochs", "30", "--out", path, "--json")
     assert result.returncode == 0, result.stderr
     return path, json.loads(result.stdout)
@@ -139,14 +140,14 @@ def test_missing_data_exits_1_without_traceback(tmp_path):
 
 def test_divergence_exits_1_and_writes_no_model(tmp_path):
     out = tmp_path / "m.npz"
-    result = linclass("train", "--loss", "squared_hinge", "--lr", "1000", "--schedule",
-                      "constant", "--out", out)
+    flags = ("--loss", "squared_hinge", "--solver", "minibatch", "--lr", "1000", "--schedule",
+             "constant", "--out", out)
+    result = linclass("train", *flags)
     assert result.returncode == 1
     assert "diverged in epoch" in result.stderr and "--lr" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
-    debug = linclass("train", "--loss", "squared_hinge", "--lr", "1000", "--schedule",
-                     "constant", "--out", out, "--debug")
+    debug = linclass("train", *flags, "--debug")
     assert "Traceback" in debug.stderr
 
 

@@ -8,7 +8,10 @@ import pytest
 
 import linclass.model_file
 from linclass.cli import main
-from linclass.cli.search import COLUMNS, sample_trials
+from linclass.search import sample_trials
+
+COLUMNS = ("trial", "reg_strength", "lr", "epochs", "train_accuracy", "val_accuracy",
+           "diverged", "seconds")
 
 
 def search(capsys, tmp_path, *flags):
@@ -88,18 +91,21 @@ def test_bad_flag_values_are_usage_errors(capsys, tmp_path, flags):
     assert "must be" in capsys.readouterr().err
 
 
-def test_no_validation_split_is_an_error(capsys, tmp_path):
-    code, _, err = search(capsys, tmp_path, "--val-size", "0")
-    assert code == 1 and err.startswith("linclass: --val-size must be > 0")
+def test_no_validation_split_is_a_usage_error(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "--data", "digits", "--out", str(tmp_path / "s"), "--val-size", "0"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith("linclass search: --val-size: must be > 0")
+    assert not (tmp_path / "s").exists()
 
 
 def test_random_trials_are_log_uniform_and_seeded():
-    pairs = sample_trials((1e-4, 1e-1), (1e-3, 1e1), 2000, False, np.random.default_rng(0))
-    log_lr = np.log10([p[0] for p in pairs])
-    log_reg = np.log10([p[1] for p in pairs])
+    ranges = {"lr": (1e-4, 1e-1), "reg_strength": (1e-3, 1e1)}
+    pairs = sample_trials(ranges, 2000, rng=np.random.default_rng(0))
+    log_lr = np.log10([p["lr"] for p in pairs])
+    log_reg = np.log10([p["reg_strength"] for p in pairs])
     assert log_lr.min() >= -4 and log_lr.max() <= -1 and log_reg.min() >= -3
     # uniform in the exponent: each decade gets about a third of the learning rates
     counts = np.histogram(log_lr, bins=[-4, -3, -2, -1])[0]
     assert np.all(np.abs(counts - 2000 / 3) < 100)
-    assert pairs == sample_trials((1e-4, 1e-1), (1e-3, 1e1), 2000, False,
-                                  np.random.default_rng(0))
+    assert pairs == sample_trials(ranges, 2000, rng=np.random.default_rng(0))

@@ -90,6 +90,8 @@ class Prepared:
     normalize : str or None
     scaler : linclass.preprocessing.Standardize or None
         The feature matrix's standardization, folded into the weights by :func:`finish`.
+    skipped : tuple of str
+        Unreadable images skipped (``skip_bad``).
     """
 
     X_train: Any
@@ -106,6 +108,7 @@ class Prepared:
     augment: str | None = None
     normalize: str | None = None
     scaler: Any = None
+    skipped: tuple = ()
 
     @property
     def validation(self):
@@ -133,6 +136,8 @@ class FitResult:
     config : linclass.config.TrainConfig
         The settings used (tuned defaults, given settings, epochs grown for small sets).
     features, augment, normalize, source : str or None
+    skipped : tuple of str
+        Unreadable images skipped (``skip_bad``).
     """
 
     model: Any
@@ -148,6 +153,7 @@ class FitResult:
     source: str
     augment: str | None = None
     normalize: str | None = None
+    skipped: tuple = ()
 
     @property
     def epochs(self):
@@ -379,7 +385,8 @@ def _prepare_images(dataset, features, val_size, augment, extractor_params, seed
                                    progress=_stage(progress, "features (validation)"))
     return Prepared(X_train, y_train, X_val, y_val, dataset.class_names, train_idx, val_idx,
                     features, dataset.source, pipeline=pipeline,
-                    image_shape=dataset.image_shape, augment=augment)
+                    image_shape=dataset.image_shape, augment=augment,
+                    skipped=dataset.skipped)
 
 
 def _prepare_matrix(matrix, val_size, normalize, seed):
@@ -516,7 +523,7 @@ def fit(data, features="raw", *, val_size=None, augment=None, extractor_params=N
     return FitResult(model, clf.history_, prepared.train_idx, prepared.val_idx,
                      train_accuracy, val_accuracy, len(prepared.y_train), len(prepared.y_val),
                      config, prepared.features, prepared.source, augment=prepared.augment,
-                     normalize=prepared.normalize)
+                     normalize=prepared.normalize, skipped=prepared.skipped)
 
 
 def _epoch_reporter(progress, callback):

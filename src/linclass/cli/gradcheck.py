@@ -1,12 +1,12 @@
 """``linclass gradcheck``: analytic vs numerical gradient for every loss x regularizer."""
 
 from linclass.cli._common import emit
-from linclass.gradcheck import check_all
-from linclass.losses import LOSSES
-from linclass.regularizers import REGULARIZERS
 
 
 def add_parser(subparsers, parent):
+    from linclass.losses import LOSSES
+    from linclass.regularizers import REGULARIZERS
+
     p = subparsers.add_parser(
         "gradcheck", parents=[parent],
         help="check analytic gradients against numerical ones",
@@ -23,6 +23,10 @@ def add_parser(subparsers, parent):
 
 
 def run(args):
+    from linclass.gradcheck import check_all
+    from linclass.losses import LOSSES
+    from linclass.regularizers import REGULARIZERS
+
     rows = check_all(args.loss or list(LOSSES), args.reg or list(REGULARIZERS),
                      dtype=args.dtype, seed=args.seed)
     passed = all(r["passed"] for r in rows)
