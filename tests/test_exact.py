@@ -218,3 +218,18 @@ def test_cli_bad_combination_exits_1_with_one_line(tmp_path):
                                   "solver='exact'")
     assert done.stderr.count("\n") == 1
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_sample_weights_equal_repeated_rows_and_sklearn(digits):
+    X, y = digits[0][:600], digits[1][:600]
+    weights = np.random.default_rng(3).integers(0, 4, len(y))
+    W, b = solve_least_squares(X, y, 10, 1e-3, sample_weight=weights)
+    W_rep, b_rep = solve_least_squares(np.repeat(X, weights, axis=0), np.repeat(y, weights), 10,
+                                       1e-3)
+    np.testing.assert_allclose(W, W_rep, atol=1e-9)
+    np.testing.assert_allclose(b, b_rep, atol=1e-9)
+    result = train(X, y, TrainConfig(loss="least_squares", solver="exact", reg_strength=1e-3),
+                   n_classes=10, sample_weight=weights)
+    sk = RidgeClassifier(alpha=2 * 1e-3 * weights.sum(), solver="cholesky").fit(
+        X, y, sample_weight=weights)
+    np.testing.assert_allclose(result.W, sk.coef_.T, atol=1e-6)

@@ -52,7 +52,8 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
     rng = np.random.default_rng(config.seed if rng is None else rng)
     objective = {"loss": config.loss, "reg": config.reg, "reg_strength": config.reg_strength,
                  "margin": config.margin, "l1_ratio": config.l1_ratio,
-                 **{k: v for k, v in problem.loss_weights.items() if v is not None}}
+                 "class_weight": problem.class_weight}
+    sample_weight = problem.sample_weight  # (N,) or None: each batch takes its rows' weights
 
     batch_size = min(config.batch_size, n)
     full_batch = batch_size == n and config.sampling == "epoch" and parallel is None
@@ -68,9 +69,14 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
         lr = float(lr_at(epoch))
         first = len(history["loss"])
         for idx in optim.minibatches(n, batch_size, rng, config.sampling):
-            n_batch = len(idx)
+            n_batch, share, weights = len(idx), None, None
             if parallel is not None:
+                batch = idx
                 idx = parallel.shard(idx)  # this rank's rows of the global batch
+                if sample_weight is not None:  # this rank's share of the batch's weight
+                    share = sample_weight[idx].sum() / sample_weight[batch].sum()
+            if sample_weight is not None:
+                weights = sample_weight if full_batch else sample_weight[idx]
             if full_batch:
                 Xb, yb = X_all, y_all
             elif problem.sparse:
@@ -82,9 +88,11 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
                 if device != "cpu":
                     Xb, yb = backend.asarray(Xb, device), backend.asarray(yb, device)
             if parallel is None:
-                parts = loss_parts(W, b, Xb, yb, block_rows=len(yb), **objective)
+                parts = loss_parts(W, b, Xb, yb, block_rows=len(yb), sample_weight=weights,
+                                   **objective)
             else:  # the whole batch's objective and gradient, the same on every rank
-                parts = parallel.loss_parts(W, b, Xb, yb, n_batch, **objective)
+                parts = parallel.loss_parts(W, b, Xb, yb, n_batch, share=share,
+                                            sample_weight=weights, **objective)
             loss = parts.data_loss + parts.penalty
             if not math.isfinite(loss):
                 raise _diverged(epoch, len(history["loss"]), loss, lr)
