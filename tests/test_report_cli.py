@@ -35,6 +35,7 @@ def test_report_command_writes_the_page_and_lists_it(model_file, tmp_path, capsy
     result = json.loads(capsys.readouterr().out)
     assert result["index"] == str(tmp_path / "page" / "index.html")
     assert result["files"][0] == result["index"] and result["n_images"] == 1797
+    assert result["split"] is None  # the digits have no parts: read whole
     names = [f.rsplit("/", 1)[1] for f in result["files"][1:]]
     assert names[0] == "templates.png" and names[-1] == "search.png"
     assert "learning_curves.png" in names  # the history stored in the model file
@@ -87,6 +88,9 @@ def test_report_reads_the_test_part_by_default_and_says_so(model_file, tmp_path,
                  "--split", "train", "--out", str(tmp_path / "page"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["split"], result["n_images"]) == ("train", 30)
+    assert main(["report", "--model", str(model_file), "--out", str(tmp_path / "page")]) == 0
+    assert "of digits (scikit-learn) (the whole source: it has no train/test parts)" in (
+        capsys.readouterr().out)
 
 
 def test_report_in_korean(model_file, tmp_path, capsys):

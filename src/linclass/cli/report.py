@@ -44,7 +44,7 @@ def add_parser(subparsers, parent):
 
 
 def run(args):
-    from linclass.job import load_image_model
+    from linclass.job import _names_part, load_image_model
     from linclass.report import report_files, write_report
     from linclass.report._style import style
 
@@ -72,12 +72,13 @@ def run(args):
         if bar is not None:
             bar.close()
     files = [str(path) for path in report_files(index.parent)]  # index.html first
+    split = args.split if _names_part(dataset.source, args.split) else None  # as evaluate's
+    part = (f"--split {split}" if split is not None
+            else "the whole source: it has no train/test parts")
     emit(args, {"index": str(index), "files": files, "n_images": len(dataset),
-                "data": dataset.source, "split": args.split, "lang": args.lang,
-                "seed": args.seed},
+                "data": dataset.source, "split": split, "lang": args.lang, "seed": args.seed},
          f"wrote {index} with {len(files) - 1} figures on {len(dataset):,} images of "
-         f"{dataset.source} (--split {args.split}): "
-         + ", ".join(Path(f).name for f in files[1:]))
+         f"{dataset.source} ({part}): " + ", ".join(Path(f).name for f in files[1:]))
     return 0
 
 
