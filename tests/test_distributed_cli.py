@@ -1,4 +1,5 @@
-"""`torchrun --nproc-per-node 2 -m linclass train --distributed` on a feature matrix."""
+"""`torchrun --nproc-per-node 2 -m linclass train --distributed` equals one process, for a
+feature matrix and for images (rank 0 extracts, the other rank maps its features)."""
 
 import json
 import os
@@ -14,7 +15,9 @@ from linclass.model_file import load
 pytest.importorskip("torch.distributed", reason="--distributed needs PyTorch "
                                                 "(pip install 'linclass[torch]')")
 TORCHRUN = Path(sys.executable).parent / "torchrun"
-FLAGS = ["--json", "--epochs", "3", "--batch-size", "32", "--loss", "softmax", "--seed", "4"]
+TWO_RANKS = [str(TORCHRUN), "--standalone", "--nproc-per-node", "2"]
+needs_torchrun = pytest.mark.skipif(not TORCHRUN.exists(),
+                                    reason=f"torchrun not found next to {sys.executable}")
 
 
 @pytest.fixture(scope="module")
@@ -28,34 +31,52 @@ def feature_dir(tmp_path_factory):
     return folder
 
 
-def linclass_train(launcher, folder, out, *extra):
+def linclass_train(launcher, data, out, *flags, tmp=None):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([*launcher, "-m", "linclass", "train", "--data", str(folder),
-                           "--out", str(out), *FLAGS, *extra],
-                          capture_output=True, text=True, timeout=120, env=env)
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
+    done = subprocess.run([*launcher, "-m", "linclass", "train", "--data", str(data),
+                           "--out", str(out), "--json", *flags],
+                          capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-@pytest.mark.skipif(not TORCHRUN.exists(), reason=f"torchrun not found next to {sys.executable}")
-def test_two_ranks_train_the_single_process_model(feature_dir, tmp_path):
-    stdout = linclass_train([str(TORCHRUN), "--standalone", "--nproc-per-node", "2"],
-                            feature_dir, tmp_path / "two.npz", "--distributed")
-    lines = stdout.strip().splitlines()
+    lines = done.stdout.strip().splitlines()
     assert len(lines) == 1, "only rank 0 prints"
-    result = json.loads(lines[0])
-    assert result["processes"] == 2 and result["n_train"] == 400
-    assert result["model"] == str(tmp_path / "two.npz")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.npz"]  # no temp files left
+    return json.loads(lines[0])
 
-    single = json.loads(linclass_train([sys.executable], feature_dir, tmp_path / "one.npz"))
-    assert single["processes"] == 1
-    two, one = load(tmp_path / "two.npz"), load(tmp_path / "one.npz")
-    assert two.classes_.tolist() == ["15", "25", "5"] == one.classes_.tolist()
-    np.testing.assert_allclose(two.coef_, one.coef_, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(two.intercept_, one.intercept_, rtol=1e-4, atol=1e-6)
-    X = np.load(feature_dir / "X.npy")
-    assert two.score(X, (np.load(feature_dir / "y.npy")).astype(str)) == result["train_accuracy"]
+
+@needs_torchrun
+def test_two_ranks_train_the_single_process_model_on_a_feature_matrix(feature_dir, tmp_path):
+    flags = ("--solver", "minibatch", "--epochs", "3", "--batch-size", "32", "--loss",
+             "softmax", "--seed", "4")
+    two = linclass_train(TWO_RANKS, feature_dir, tmp_path / "two.npz", *flags, "--distributed")
+    assert two["processes"] == 2 and (two["n_train"], two["n_val"]) == (360, 40)
+    assert two["normalize"] == "standardize"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.npz"]  # no temp files left
+    one = linclass_train([sys.executable], feature_dir, tmp_path / "one.npz", *flags)
+    assert one["processes"] == 1
+    model_two, model_one = load(tmp_path / "two.npz"), load(tmp_path / "one.npz")
+    assert model_two.classes_.tolist() == ["15", "25", "5"] == model_one.classes_.tolist()
+    np.testing.assert_allclose(model_two.coef_, model_one.coef_, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model_two.intercept_, model_one.intercept_, rtol=1e-4, atol=1e-6)
+    assert two["val_accuracy"] == one["val_accuracy"]
+
+
+@needs_torchrun
+def test_two_ranks_train_the_single_process_model_on_digits(tmp_path):
+    """Images: the whole default job (split, features, min-steps epochs) on two ranks."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    two = linclass_train(TWO_RANKS, "digits", tmp_path / "two.npz", "--distributed",
+                         tmp=shared)
+    one = linclass_train([sys.executable], "digits", tmp_path / "one.npz")
+    assert two["processes"] == 2 and one["processes"] == 1
+    assert two["epochs"] == one["epochs"] > 100  # epochs grown for 1,617 images
+    assert not list(shared.glob("linclass-*"))  # the shared feature files are gone
+    model_two, model_one = load(tmp_path / "two.npz"), load(tmp_path / "one.npz")
+    np.testing.assert_allclose(model_two.classifier.coef_, model_one.classifier.coef_,
+                               rtol=1e-4, atol=1e-6)
+    images = np.random.default_rng(0).integers(0, 256, (50, 8, 8, 1), dtype=np.uint8)
+    np.testing.assert_array_equal(model_two.predict(images), model_one.predict(images))
 
 
 def test_distributed_without_torchrun_fails_with_the_launch_command(feature_dir, tmp_path):
