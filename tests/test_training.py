@@ -46,15 +46,16 @@ def test_same_seed_same_weights_bit_for_bit(digits, optimizer):
 
 def test_diverging_learning_rate_names_the_epoch(digits):
     X_train, y_train, _, _ = digits
-    config = TrainConfig(loss="squared_hinge", lr=10.0, epochs=5, schedule="constant")
+    config = TrainConfig(loss="squared_hinge", solver="minibatch", lr=10.0, epochs=5,
+                         schedule="constant")
     with pytest.raises(DivergenceError, match=r"diverged in epoch \d .*learning rate"):
         train(X_train, y_train, config, n_classes=10)
 
 
 def test_history_lengths_and_best_epoch(digits):
     X_train, y_train, X_val, y_val = digits
-    config = TrainConfig(loss="softmax", lr=0.5, schedule="constant", epochs=6, batch_size=128,
-                         early_stopping=True)
+    config = TrainConfig(loss="softmax", solver="minibatch", lr=0.5, schedule="constant",
+                         epochs=6, batch_size=128, early_stopping=True)
     seen = []
     result = train(X_train, y_train, config, n_classes=10, validation=(X_val, y_val),
                    callback=seen.append)
