@@ -7,11 +7,10 @@ a source without parts is read whole) and says which split it used. Flag values 
 
 import argparse
 import csv
-import os
 import shutil
 from pathlib import Path
 
-from linclass.cli._common import emit, progress
+from linclass.cli._common import emit, output_dir, progress
 from linclass.cli._data import add_data_arguments, load_from_args
 
 #: The report's languages (linclass.report._text's catalogs).
@@ -32,7 +31,7 @@ def add_parser(subparsers, parent):
                     "writes every title, label, heading and caption in Korean.")
     p.add_argument("--model", required=True, metavar="MODEL",
                    help="model file written by 'linclass train' (.npz)")
-    p.add_argument("--out", required=True, metavar="DIR", type=_out_dir,
+    p.add_argument("--out", required=True, metavar="DIR", type=output_dir,
                    help="directory for index.html and the PNGs (created if missing)")
     p.add_argument("--search", metavar="CSV", type=_search_table,
                    help="results table of 'linclass search' to plot as well")
@@ -80,24 +79,6 @@ def run(args):
          f"wrote {index} with {len(files) - 1} figures on {len(dataset):,} images of "
          f"{dataset.source} ({part}): " + ", ".join(Path(f).name for f in files[1:]))
     return 0
-
-
-def _out_dir(text):
-    """argparse type: a directory that exists or can be created (not a file)."""
-    path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a file; name a directory (created if "
-                                         "missing)")
-    parent = path
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise argparse.ArgumentTypeError(f"{parent} is a file, so {text} cannot be created; "
-                                         "name a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"cannot write in {parent}; name a directory you can "
-                                         "write to")
-    return text
 
 
 def _search_table(path):
