@@ -15,12 +15,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from linclass._validation import fail
 from linclass.config import TrainConfig, replace, settings
 from linclass.data import train_val_split
-from linclass.errors import DivergenceError, check_fitted
+from linclass.errors import FIT_MESSAGE, DivergenceError
 from linclass.losses import softmax_probabilities
 from linclass.training import check_sample_weight, empty_history, train
 
@@ -216,7 +216,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def scores(self, X):
         """Class scores ``X @ coef_ + intercept_`` (N, C), for any number of classes."""
-        check_fitted(self, hasattr(self, "coef_"), "call fit(X, y) first")
+        # scikit-learn's NotFittedError (its estimator contract), in linclass's wording
+        check_is_fitted(self, msg=f"{FIT_MESSAGE}call fit(X, y) first.")
         X = validate_data(self, X, reset=False, dtype=_FLOATS, accept_sparse="csr")
         scores = X @ self.coef_.astype(X.dtype, copy=False)  # (N, D) @ (D, C) -> (N, C)
         scores += self.intercept_.astype(X.dtype, copy=False)
@@ -231,6 +232,20 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Softmax probabilities (N, C) (softmax loss only: hinge scores are not calibrated)."""
         return softmax_probabilities(self.scores(X))
+
+    def to_torch(self, dtype=None):
+        """The fitted head as a ``torch.nn.Linear`` (:func:`linclass.export.to_torch`)."""
+        from linclass.export import to_torch
+
+        return to_torch(self, dtype)
+
+    @classmethod
+    def from_sklearn(cls, estimator):
+        """A fitted ``LinearClassifier`` from a fitted scikit-learn linear classifier's
+        ``coef_``, ``intercept_`` and ``classes_`` (:func:`linclass.export.from_sklearn`)."""
+        from linclass.export import from_sklearn
+
+        return from_sklearn(estimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
