@@ -162,3 +162,14 @@ def test_a_missing_command_module_is_one_line(monkeypatch, capsys):
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "linclass.cli.absent is missing" in err
+
+
+@pytest.mark.parametrize("command", ["train", "search"])
+def test_a_bad_combination_of_settings_is_a_usage_error_in_flags(capsys, tmp_path, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--solver", "exact", "--loss", "svm", "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"linclass {command}: --loss must be 'least_squares' with --solver "
+                          "exact") and "Use --loss least_squares" in err
+    assert not (tmp_path / "x").exists()

@@ -76,6 +76,7 @@ def main(argv=None):
     Parser.json_errors = "--json" in argv
     parser, sub = build_parser(_command(argv))
     args = parser.parse_args(argv)  # without a known command: help, version or usage error
+    args.flag_names = flag_names(sub)
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -88,7 +89,7 @@ def main(argv=None):
     except Exception as error:  # every failure is one line unless --debug
         if args.debug:
             raise
-        line = fail_line(error, flag_names(sub))
+        line = fail_line(error, args.flag_names)
         if args.json:
             try:
                 emit_json({"error": line.removeprefix("linclass: "),

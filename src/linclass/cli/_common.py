@@ -48,6 +48,16 @@ def usage_error(line, kind):
     sys.exit(2)
 
 
+def check_usage(args, check):
+    """Run ``check()`` (a validation that reads no data); a ``ValueError`` is a usage error:
+    one line naming the flags, exit status 2."""
+    try:
+        check()
+    except ValueError as error:
+        line = fail_line(error, args.flag_names).removeprefix("linclass: ")
+        usage_error(f"linclass {args.command}: {line}", "usage")
+
+
 def common_parser():
     """Flags every command takes: ``--seed``, ``--json``, ``--debug``."""
     from linclass.config import TrainConfig
@@ -64,12 +74,14 @@ def common_parser():
 def fail_line(error, flags=None):
     """The one-line message for a failure; ``flags`` maps Python parameter names to the flags
     that set them, so that the message names flags (``val_size must`` -> ``--val-size must``,
-    ``skip_bad=True`` -> ``--skip-bad``)."""
+    ``skip_bad=True`` -> ``--skip-bad``, ``solver='exact'`` -> ``--solver exact``)."""
     if isinstance(error, LinclassError | ValueError | OSError):
         text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         for name, flag in (flags or {}).items():
-            text = re.sub(rf"(?<![\w-]){re.escape(name)}=True\b", flag, text)
-            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?= must\b)", flag, text)
+            name = re.escape(name)
+            text = re.sub(rf"(?<![\w-]){name}=True\b", flag, text)
+            text = re.sub(rf"(?<![\w-]){name}='([^']*)'", rf"{flag} \1", text)
+            text = re.sub(rf"(?<![\w-]){name}(?= must\b)", flag, text)
         return f"linclass: {text}"
     return (f"linclass: internal error: {type(error).__name__}: {error} "
             "(rerun with --debug for the traceback and report it)")

@@ -19,9 +19,21 @@ import shutil
 import time
 from pathlib import Path
 
-from linclass.cli._common import StageProgress, emit, output_dir, positive_int, usage_error
+from linclass.cli._common import (
+    StageProgress,
+    check_usage,
+    emit,
+    output_dir,
+    positive_int,
+    usage_error,
+)
 from linclass.cli._data import add_data_arguments, report_skipped
-from linclass.cli.train import add_training_arguments, job_arguments, settings_from_args
+from linclass.cli.train import (
+    add_training_arguments,
+    fit_default,
+    job_arguments,
+    settings_from_args,
+)
 
 HELP = "search the training settings on the validation split"
 
@@ -47,6 +59,7 @@ def add_parser(subparsers, parent):
 
 
 def run(args):
+    from linclass.job import job_config
     from linclass.search import search, search_space
 
     start = time.perf_counter()
@@ -56,6 +69,7 @@ def run(args):
     space = search_space()
     ranges = {name: getattr(args, name) for name in space if getattr(args, name) is not None}
     fixed = settings_from_args(args, names=[n for n in vars(args) if n not in space])
+    check_usage(args, lambda: job_config(args.features or fit_default("features"), 1, fixed))
     with StageProgress() as progress:
         result = search(args.data, **job_arguments(args), ranges=ranges,
                         n_trials=args.trials, grid=args.grid, jobs=args.jobs,

@@ -11,7 +11,7 @@ import argparse
 import inspect
 import time
 
-from linclass.cli._common import StageProgress, emit, output_file
+from linclass.cli._common import StageProgress, check_usage, emit, output_file
 from linclass.cli._data import add_data_arguments, report_skipped
 
 HELP = "train a linear classifier and save the model"
@@ -105,7 +105,7 @@ def _job_default(name):
     return text.replace("%", "%%")
 
 
-def _fit_default(name):
+def fit_default(name):
     from linclass.job import fit
 
     return inspect.signature(fit).parameters[name].default
@@ -123,7 +123,7 @@ def add_training_arguments(parser, *, ranges=False):
     group = parser.add_argument_group("training")
     group.add_argument("--features", type=feature_spec, metavar="F",
                        help="feature set: 'raw', 'hog', 'hsv', 'kmeans', ... or names joined "
-                            f"by '+' such as 'hog+hsv' (default: {_fit_default('features')}; "
+                            f"by '+' such as 'hog+hsv' (default: {fit_default('features')}; "
                             "ignored for a feature matrix)")
     for name, default, meta in settings():
         if not meta["flag"]:
@@ -197,7 +197,7 @@ def extractor_params_from_args(args):
               if getattr(args, f"kmeans_{param}", None) is not None}
     if not kmeans:
         return {}
-    features = args.features or _fit_default("features")
+    features = args.features or fit_default("features")
     if "kmeans" not in [name.strip() for name in features.split("+")]:
         raise ValueError(f"--kmeans-* flags need --features with 'kmeans', got {features!r}")
     return {"kmeans": kmeans}
@@ -248,7 +248,7 @@ def add_parser(subparsers, parent):
     p.add_argument("--normalize", choices=list(NORMALIZE),
                    help="feature matrices: standardize columns (folded into the saved "
                         "weights), L2-normalize rows (CLIP_benchmark's choice for "
-                        f"embeddings), or none (default: {_fit_default('normalize')})")
+                        f"embeddings), or none (default: {fit_default('normalize')})")
     p.add_argument("--out", default="model.npz", type=output_file, metavar="MODEL",
                    help="model file to write (default: %(default)s)")
     p.add_argument("--distributed", action="store_true",
@@ -276,14 +276,17 @@ def run(args):
 
 
 def _run(args, group=None):
-    from linclass.job import FEATURE_MATRIX, fit
+    from linclass.job import FEATURE_MATRIX, fit, job_config
     from linclass.model_file import save
 
     start = time.perf_counter()
+    settings = settings_from_args(args)
+    check_usage(args, lambda: job_config(args.features or fit_default("features"), 1,
+                                         settings))
     main = group is None or group.is_main
     with StageProgress(enabled=main) as progress:
         result = fit(args.data, **job_arguments(args), progress=progress,
-                     callback=progress.epoch, parallel=group, **settings_from_args(args))
+                     callback=progress.epoch, parallel=group, **settings)
     if not main:
         return 0
     report_skipped(result)
