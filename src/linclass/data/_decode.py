@@ -117,14 +117,19 @@ def decode(source, size=None, channels=None):
     ``source`` is bytes, a path or a binary file. The message is the reason alone (no file
     name): callers add the name.
     """
+    opened = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    # Pillow parses untrusted bytes: any exception it raises means "unreadable". Its warnings
+    # (corrupt EXIF, over 89 Mpx: refused below anyway) are not shown: the result stands.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _decode(opened, size, channels)
+
+
+def _decode(opened, size, channels):
     from PIL import Image, ImageOps
 
-    opened = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    try:  # Pillow parses untrusted bytes: any exception it raises means "unreadable"
-        with warnings.catch_warnings():  # Pillow warns above 89 Mpx: refused below anyway
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(opened, formats=FORMATS)
-        with image:
+    try:
+        with Image.open(opened, formats=FORMATS) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise DataError(f"image of {width}x{height} = {width * height:,} pixels is over "

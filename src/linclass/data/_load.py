@@ -193,6 +193,8 @@ def _check_member(path, member, count):
         kind = _KINDS.get(member.type, f"member of type {member.type!r}")
         raise DataError(f"refusing to read {path}: {member.name!r} is a {kind}; an image "
                         "archive holds only folders and regular files")
+    if member.name.startswith(("/", "\\")) or os.path.isabs(member.name):
+        raise DataError(f"refusing to read {path}: {member.name!r} is an absolute path")
     try:
         tarfile.data_filter(member, os.path.realpath(os.sep + "linclass-archive"))
     except tarfile.FilterError as error:
@@ -233,8 +235,13 @@ def read_archive(path, decoder):
                     decoder.add(tar.extractfile(member).read())
                 elif name.rsplit("/", 1)[-1] in BATCH_FILES:
                     batches[name] = tar.extractfile(member).read()
+    except tarfile.ReadError as error:
+        first = str(error).splitlines()[0].rstrip(":")
+        raise DataError(f"cannot read archive {path}: {first} (not a .tar, .tar.gz, .tar.bz2 "
+                        "or .tar.xz archive, or damaged)") from None
     except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
-        raise DataError(f"cannot read archive {path}: {error}") from None
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"cannot read archive {path}: {first}") from None
     return names, images, batches
 
 
