@@ -28,7 +28,8 @@ import numpy as np
 from linclass._validation import fail
 
 __all__ = [
-    "DEVICES", "arange", "asarray", "ascontiguous", "astype", "check_device", "device_name",
+    "DEVICES", "arange", "asarray", "ascontiguous", "astype", "check_device",
+    "check_scores_labels", "device_name",
     "exp_", "float_dtype", "is_numpy", "maximum_", "namespace", "numpy_dtype", "to_numpy",
     "vdot", "zeros",
 ]
@@ -174,3 +175,38 @@ def vdot(a, b):
     if is_numpy(a):
         return np.vdot(a, b)
     return (a.reshape(-1) @ b.reshape(-1))
+
+
+def check_scores_labels(scores, y):
+    """Check ``scores`` (N, C) float and integer labels ``y`` (N,) in [0, C).
+
+    ``scores`` may be a NumPy array or a torch tensor; ``y`` is returned on its device.
+    """
+    xp = namespace(scores)
+    if xp is np:
+        scores, y = np.asarray(scores), np.asarray(y)
+    else:
+        y = asarray(y, device_name(scores))
+    if scores.ndim != 2 or scores.shape[1] < 2:
+        raise fail("scores", "a 2-D array (N, C) with C >= 2 classes",
+                   f"shape {tuple(scores.shape)}")
+    if scores.shape[0] == 0:
+        raise fail("scores", "non-empty (at least one row)", "0 rows")
+    scores = astype(scores, float_dtype(scores))  # integers promoted
+    if y.shape != (scores.shape[0],):
+        raise fail(
+            "y",
+            f"a 1-D array of {scores.shape[0]} labels (one per row of scores)",
+            f"shape {tuple(y.shape)}",
+        )
+    y_dtype = numpy_dtype(y)
+    if not np.issubdtype(y_dtype, np.integer):
+        raise fail("y", "integer class indices", f"dtype {y_dtype}")
+    n_classes = scores.shape[1]
+    if y.min() < 0 or y.max() >= n_classes:
+        bad = y[(y < 0) | (y >= n_classes)][0]
+        raise fail("y", f"class indices in [0, {n_classes})", f"label {int(bad)}")
+    if not xp.isfinite(scores).all():
+        raise fail("scores", "finite (no NaN or inf)", "a non-finite value",
+                   "Check the inputs and lower the learning rate.")
+    return scores, y

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from linclass._validation import fail, float_dtype
+from linclass._validation import fail
+from linclass.backend import float_dtype
 
 
 def polar(X):

@@ -14,7 +14,8 @@ References
 import numpy as np
 
 from linclass import backend
-from linclass._validation import check_positive, check_scores_labels
+from linclass._validation import check_positive
+from linclass.backend import check_scores_labels
 from linclass.losses._weights import check_weights, scale_rows, weighted_total
 
 

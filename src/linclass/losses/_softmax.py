@@ -7,7 +7,8 @@ References
 """
 
 from linclass import backend
-from linclass._validation import check_scores_labels, fail
+from linclass._validation import fail
+from linclass.backend import check_scores_labels
 from linclass.losses._weights import check_weights, scale_rows, weighted_total
 
 

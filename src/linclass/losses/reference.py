@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from linclass._validation import check_scores_labels
+from linclass.backend import check_scores_labels
 
 
 def svm(scores, y, *, margin=1.0):

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linclass._validation import check_scores_labels, fail
+from linclass._validation import fail
+from linclass.backend import check_scores_labels
 from linclass.report._style import check_class_names, hide_frame, new_figure, show_image, styled
 from linclass.report._text import text
 
