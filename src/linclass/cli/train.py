@@ -91,17 +91,24 @@ def log_range(text):
 
 
 def _job_default(name):
-    """The setting's default and the tuned values that differ from it, as help text."""
-    from linclass.config import DEFAULT_LOSS, DEFAULTS, TrainConfig, default_config
+    """The setting's default and the tuned values of :data:`linclass.config.DEFAULTS` that
+    set it (per feature set, with its default loss, and per feature set and loss), as help
+    text; ``None`` when the default is ``None`` (the help says what it means)."""
+    from linclass.config import DEFAULTS, TrainConfig, default_config
 
     base = getattr(TrainConfig.from_dict(DEFAULTS.get(("*", "*"), {})), name)
-    pairs = [key for key in DEFAULTS if key[0] != "*"] + [(f, "*") for f in DEFAULT_LOSS]
-    tuned = []
-    for features, loss in dict.fromkeys(pairs):
-        value = getattr(default_config(features, None if loss == "*" else loss), name)
-        if value != base:
-            tuned.append(f"{features}{'' if loss == '*' else ' + ' + loss}: {value}")
-    text = f"default: {base}" + (f"; tuned: {', '.join(tuned)}" if tuned else "")
+    tuned, default_loss = {}, {}
+    for features in dict.fromkeys(f for f, _ in DEFAULTS if f != "*"):
+        config = default_config(features)
+        default_loss[features] = config.loss
+        if getattr(config, name) != base:
+            tuned[features] = getattr(config, name)
+    for (features, loss), values in DEFAULTS.items():
+        if features != "*" and loss not in ("*", default_loss.get(features)) and name in values:
+            tuned[f"{features} + {loss}"] = values[name]
+    if base is None and not tuned:
+        return None
+    text = f"default: {base}" + "".join(f"; {k}: {v}" for k, v in tuned.items())
     return text.replace("%", "%%")
 
 
@@ -133,9 +140,10 @@ def add_training_arguments(parser, *, ranges=False):
             group.add_argument(flag, dest=name, type=log_range, metavar="LO:HI",
                                help=f"range of the {meta['help']}, searched on a "
                                     f"{meta['search']} scale (default: a decade either side "
-                                    f"of the tuned value; {_job_default(name)})")
+                                    f"of the tuned value, {_job_default(name)})")
             continue
-        kwargs = {"help": f"{meta['help']} ({_job_default(name)})"}
+        default_text = _job_default(name)
+        kwargs = {"help": meta["help"] + (f" ({default_text})" if default_text else "")}
         if isinstance(default, bool):
             kwargs["action"] = argparse.BooleanOptionalAction
         elif meta["choices"] is not None:
