@@ -38,3 +38,4 @@ docs: $(BIN)/python
 	$(BIN)/pip install -q -e '.[docs]'
 	$(SPHINX) -d docs/_build/doctrees/en docs/en docs/_build/html
 	$(SPHINX) -d docs/_build/doctrees/ko docs/ko docs/_build/html/ko
+	LINCLASS_DOCS_BUILT=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_docs_offline.py

@@ -21,52 +21,63 @@ SITES = {"en": ("en", "", "English"), "ko": ("ko", "ko", "한국어")}
 API_MODULES = ("report", "config", "errors", "augment", "training")
 
 
-#: Private names that public docstrings mention (the API reference documents public names only).
-#: A new broken reference still fails the build; this list only shrinks.
-PRIVATE_NAMES = [
-    ("py:func", "kmeans"),
-    ("py:func", "fold_mirror"),
-    ("py:func", "half_weights"),
-    ("py:mod", "_cache"),
-    ("py:data", "DEFAULT_LOSS"),
-    ("py:data", "BLOCK_ROWS"),
-    ("py:func", "read_metadata"),
-    ("py:class", "TrainConfig"),
-    ("py:class", "linclass.preprocessing._Fitted"),
-    ("py:mod", "linclass.distributed"),
-    ("py:mod", "linclass.backend"),
-]
+def _attribute(module, name):
+    """``module.name``, or None where importing it fails (autodoc then reports the failure)."""
+    try:
+        return getattr(module, name)
+    except ImportError:
+        return None
 
 
-def public_data():
-    """``{module: [names]}``: the constants each public module lists in ``__all__``.
+def _public_stem(module_name):
+    """``linclass.solvers._base`` -> ``linclass.solvers``: the part before the first private name."""
+    parts = []
+    for part in module_name.split("."):
+        if part.startswith("_"):
+            break
+        parts.append(part)
+    return ".".join(parts)
 
-    autosummary lists the functions, classes and exceptions of ``__all__`` by itself; this adds
-    the documented constants (``linclass.losses.LOSSES``, ``linclass.optim.OPTIMIZERS``...).
+
+def api_inventory():
+    """What each module page of the API reference lists, for the autosummary templates.
+
+    Returns ``{module: {"data": [names], "elsewhere": {name: full name}}}`` for every documented
+    module: ``linclass``, :data:`API_MODULES` and, recursively, the submodules each lists in
+    ``__all__`` (as autosummary documents them). ``data`` are the constants of ``__all__``
+    (autosummary lists functions and classes itself); ``elsewhere`` are names re-exported from
+    another documented module, which get a link to that module's page instead of a second copy.
     """
     import importlib
     import inspect
-    import pkgutil
 
-    import linclass
-
-    names = ["linclass", *(f"linclass.{m}" for m in API_MODULES)]
-    names += [f"linclass.{m.name}" for m in pkgutil.walk_packages(linclass.__path__)
-              if not any(part.startswith("_") for part in m.name.split("."))
-              and not m.name.startswith("cli")]
-    found = {}
-    for name in names:
+    todo = ["linclass", *(f"linclass.{m}" for m in API_MODULES)]
+    modules = {}
+    while todo:
+        name = todo.pop(0)
+        if name in modules:
+            continue
         try:
-            module = importlib.import_module(name)
+            modules[name] = importlib.import_module(name)
         except ImportError:
             continue
-        found[name] = [
-            n for n in getattr(module, "__all__", ())
-            if not (inspect.isroutine(getattr(module, n, None))
-                    or inspect.isclass(getattr(module, n, None))
-                    or inspect.ismodule(getattr(module, n, None)))
-        ]
-    return found
+        for n in getattr(modules[name], "__all__", ()):
+            if inspect.ismodule(_attribute(modules[name], n)):
+                todo.append(f"{name}.{n}")
+    inventory = {}
+    for name, module in modules.items():
+        entry = inventory[name] = {"data": [], "elsewhere": {}}
+        for n in getattr(module, "__all__", ()):
+            obj = _attribute(module, n)
+            if inspect.ismodule(obj):
+                continue
+            if not (inspect.isroutine(obj) or inspect.isclass(obj)):
+                entry["data"].append(n)
+                continue
+            home = _public_stem(getattr(obj, "__module__", "") or "")
+            if home != name and home in modules and n in getattr(modules[home], "__all__", ()):
+                entry["elsewhere"][n] = f"{home}.{n}"
+    return inventory
 
 
 def configure(ns, language):
@@ -103,7 +114,6 @@ def configure(ns, language):
             (r"py:.*", r"(numpy|scipy|sklearn|torch|matplotlib|PIL|array_api_compat)(\..*)?"),
             (r"py:.*", r"(collections|typing|csv|pathlib|os|io)\..*"),
         ],
-        nitpick_ignore=PRIVATE_NAMES,
         extlinks={"doi": ("https://doi.org/%s", "doi:%s"), "arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")},
         html_theme="pydata_sphinx_theme",
         html_theme_options={
@@ -119,7 +129,7 @@ def configure(ns, language):
         # API reference: one page per public name, from the numpydoc docstrings.
         autosummary_generate=True,
         autosummary_ignore_module_all=False,
-        autosummary_context={"public_data": public_data()},
+        autosummary_context={"api": api_inventory()},
         numpydoc_show_class_members=False,
         numpydoc_class_members_toctree=False,
         numpydoc_xref_param_type=False,

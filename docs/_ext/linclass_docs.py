@@ -7,6 +7,7 @@
   ``docs/_build/html``, Korean at ``docs/_build/html/ko``), or that site's landing page.
 """
 
+import importlib
 import importlib.util
 import posixpath
 import shutil
@@ -81,6 +82,52 @@ def _benchmark_pages(app, config):
             page.write_text(text)
 
 
+def _exists(dotted):
+    """Whether the Python object ``a.b.c`` exists (importing the longest module prefix)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except Exception:  # noqa: BLE001 - not a module (or not importable): try a shorter prefix
+            continue
+        for attr in parts[cut:]:
+            annotations = getattr(obj, "__annotations__", {}) if isinstance(obj, type) else {}
+            if hasattr(obj, attr):
+                obj = getattr(obj, attr)
+            elif attr in annotations:
+                obj = None
+            else:
+                return False
+        return True
+    return False
+
+
+def _private_reference(app, env, node, contnode):
+    """Render a reference to an existing but undocumented (private) Python name as plain code.
+
+    The API reference documents the public names; docstrings also point at private helpers
+    (``linclass.solvers._lbfgs``). Those exist, so they are not broken: they show as code without
+    a link. A reference to a name that does not exist is left alone, and fails the build.
+    """
+    if node.get("refdomain") != "py" or not node.get("reftarget", "").strip("~."):
+        return None
+    target = node["reftarget"].lstrip("~.")
+    module, cls = node.get("py:module"), node.get("py:class")
+    candidates = [target]
+    if module:
+        candidates.append(f"{module}.{target}")
+        if cls:
+            candidates.append(f"{module}.{cls}.{target}")
+        if "." in module:
+            candidates.append(f"{module.rsplit('.', 1)[0]}.{target}")
+    # The module that defines the docstring ("docstring of linclass.data._decode.read_image").
+    source = (node.source or "").rpartition("docstring of ")[2].split(":")[0].split(".")
+    candidates += [".".join(source[:cut] + [target]) for cut in range(len(source), 0, -1)]
+    if any(c.startswith("linclass") and _exists(c) for c in candidates):
+        return contnode
+    return None
+
+
 def _offline_mathjax(app, config):
     config.mathjax_path = "mathjax/tex-chtml.js"
 
@@ -95,6 +142,7 @@ def _skip_foreign_members(app, what, name, obj, skip, options):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign_members)
+    app.connect("missing-reference", _private_reference)
     app.connect("config-inited", _offline_mathjax)
     app.connect("config-inited", _benchmark_pages)
     app.connect("html-page-context", _language_switch)
