@@ -90,7 +90,7 @@ def main(argv=None):
         if args.debug:
             raise
         line = fail_line(error, args.flag_names)
-        if args.json:
+        if args.json and os.environ.get("RANK", "0") == "0":  # one object, from rank 0
             try:
                 emit_json({"error": line.removeprefix("linclass: "),
                            "kind": type(error).__name__})

@@ -11,7 +11,7 @@ import argparse
 import inspect
 import time
 
-from linclass.cli._common import StageProgress, check_usage, emit, output_file
+from linclass.cli._common import StageProgress, check_usage, emit, output_dir, output_file
 from linclass.cli._data import add_data_arguments, report_skipped
 
 HELP = "train a linear classifier and save the model"
@@ -265,7 +265,7 @@ def add_parser(subparsers, parent):
                         "... --distributed; rank 0 reads and extracts the features once and "
                         "the other ranks memory-map them; every rank needs the same --seed; "
                         "rank 0 writes the model")
-    p.add_argument("--report", metavar="DIR",
+    p.add_argument("--report", type=output_dir, metavar="DIR",
                    help="also write the report (figures and index.html) on the validation "
                         "split into DIR")
     return p
