@@ -88,3 +88,17 @@ def test_distributed_without_torchrun_fails_with_the_launch_command(feature_dir,
     assert done.returncode == 1
     assert "torchrun --nproc-per-node N -m linclass" in done.stderr
     assert not (tmp_path / "m.npz").exists()
+
+
+@needs_torchrun
+def test_a_failure_of_rank_0_while_preparing_stops_every_rank(tmp_path):
+    """Rank 1 waits for rank 0's features without the process group's timeout; when rank 0
+    fails it stops at once."""
+    done = subprocess.run([*TWO_RANKS, "-m", "linclass", "train", "--data", "digits",
+                           "--val-size", "5000", "--out", str(tmp_path / "m.npz"),
+                           "--distributed"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode != 0
+    assert "--val-size must be a count in [0, 1797)" in done.stderr  # rank 0's own error
+    # rank 1 stops too (its own error, or torchrun ends it): the run does not hang
+    assert not (tmp_path / "m.npz").exists()

@@ -37,9 +37,11 @@ Progress is reported to ``progress(stage, done, total)``; the stages are
 (``done`` epochs of ``total``). Library code never prints.
 """
 
+import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -544,53 +546,101 @@ def _epoch_reporter(progress, callback):
 
 #: Arrays of :class:`Prepared` shared through ``.npy`` files.
 _ARRAYS = ("X_train", "y_train", "X_val", "y_val", "train_idx", "val_idx")
+#: Seconds between two looks of a waiting rank at rank 0's folder.
+_POLL_SECONDS = 0.2
 
 
 def _share(parallel, make):
-    """:class:`Prepared` on every rank, made once: rank 0 runs ``make()`` and writes its arrays
-    as ``.npy`` files in a temporary directory; the other ranks memory-map them (the page cache
-    holds one copy). The rest (pipeline, class names) travels by
-    ``torch.distributed.broadcast_object_list``. The other ranks wait for rank 0 within the
-    process group's timeout."""
-    import torch.distributed as dist
+    """:class:`Prepared` on every rank, made once by rank 0.
 
-    message = [None]
-    folder = None
-    if parallel.is_main:
-        try:
-            prepared = make()
-            folder = Path(tempfile.mkdtemp(prefix="linclass-shared-"))
-            for name in _ARRAYS:
-                value = getattr(prepared, name)
-                if value is not None:
-                    np.save(folder / f"{name}.npy", np.asarray(value), allow_pickle=False)
-            rest = {k: v for k, v in vars(prepared).items() if k not in _ARRAYS}
-            message = [{"folder": str(folder), "rest": rest}]
-        except Exception as error:  # the other ranks must not wait for features never made
-            message = [{"error": f"{type(error).__name__}: {error}"}]
-            _broadcast(parallel, dist, message)
-            raise
+    1. Rank 0 creates a private temporary directory, writes its process id there and
+       broadcasts the path.
+    2. Rank 0 runs ``make()`` and writes the arrays as ``.npy`` files, then a ``ready`` file
+       (or ``error`` with the message). The other ranks wait for one of the two, as long as
+       rank 0's process lives: extraction may take longer than the process group's timeout.
+    3. The rest (pipeline, class names) travels by ``broadcast_object_list``; the other ranks
+       memory-map the arrays (the page cache holds one copy) and, after a barrier, rank 0
+       removes the directory.
+
+    The ranks must share a file system path, so this runs on one machine; several machines
+    train data-parallel on a feature matrix each can read.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="linclass-shared-")) if parallel.is_main else None
     try:
-        _broadcast(parallel, dist, message)
-        shared = message[0]
-        if "error" in shared:
-            from linclass.distributed import DistributedError
-
-            raise DistributedError(f"rank 0 failed to prepare the data: {shared['error']}")
-        if parallel.is_main:
+        if folder is not None:
+            (folder / "pid").write_text(str(os.getpid()))
+        message = [None if folder is None else str(folder)]
+        _broadcast(parallel, message)
+        shared = Path(message[0])
+        if folder is not None:
+            prepared = _write_prepared(folder, make)
             arrays = {name: getattr(prepared, name) for name in _ARRAYS}
+            rest = [{k: v for k, v in vars(prepared).items() if k not in _ARRAYS}]
         else:
+            _wait_for(shared, parallel)
             arrays = {name: (np.load(file, mmap_mode="r") if file.is_file() else None)
-                      for name in _ARRAYS
-                      for file in [Path(shared["folder"]) / f"{name}.npy"]}
+                      for name in _ARRAYS for file in [shared / f"{name}.npy"]}
+            rest = [None]
+        _broadcast(parallel, rest)
         parallel.barrier()  # every rank has mapped the files: they may go
-        return Prepared(**arrays, **shared["rest"])
+        return Prepared(**arrays, **rest[0])
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _broadcast(parallel, dist, message):
+def _write_prepared(folder, make):
+    """Rank 0: ``make()``, its arrays as ``.npy`` files in ``folder``, then ``ready`` (or
+    ``error`` with the message, and the exception raised)."""
+    try:
+        prepared = make()
+        for name in _ARRAYS:
+            value = getattr(prepared, name)
+            if value is not None:
+                np.save(folder / f"{name}.npy", np.asarray(value), allow_pickle=False)
+    except BaseException as error:
+        (folder / "error").write_text(f"{type(error).__name__}: {error}")
+        raise
+    (folder / "ready").touch()
+    return prepared
+
+
+def _wait_for(folder, parallel):
+    """Another rank: wait until rank 0 has written ``folder``'s arrays."""
+    from linclass.distributed import DistributedError
+
+    where = f"rank {parallel.rank} of {parallel.world_size}"
+    try:
+        pid = int((folder / "pid").read_text())
+    except (OSError, ValueError):
+        raise DistributedError(f"{where}: cannot see rank 0's folder {folder}: --distributed "
+                               "on images runs on one machine (use a feature matrix for "
+                               "several)") from None
+    while not (folder / "ready").exists():
+        if (folder / "error").exists():
+            raise DistributedError(f"{where}: rank 0 failed to prepare the data: "
+                                   f"{(folder / 'error').read_text()}")
+        if not _alive(pid):
+            raise DistributedError(f"{where}: rank 0 (process {pid}) died while preparing "
+                                   "the data")
+        time.sleep(_POLL_SECONDS)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _broadcast(parallel, message):
+    """``torch.distributed.broadcast_object_list(message, src=0)``, failures as
+    :class:`~linclass.distributed.DistributedError`."""
+    import torch.distributed as dist
+
     try:
         dist.broadcast_object_list(message, src=0)
     except Exception as error:
