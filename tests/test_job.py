@@ -55,14 +55,17 @@ def test_fit_matches_the_cli(digits_fit, tmp_path, capsys):
     assert printed["val_accuracy"] == digits_fit.val_accuracy
 
 
-def test_evaluate_resizes_and_matches_classes_by_name(digits_fit, tmp_path):
-    """A folder of 16 x 16 images (twice the model's size) of two of the ten classes."""
+@pytest.mark.parametrize("sizes", [(16,), (8, 16, 24)])
+def test_evaluate_resizes_and_matches_classes_by_name(digits_fit, tmp_path, sizes):
+    """A folder of two of the ten classes, in images of other sizes than the model's 8 x 8
+    (all 16 x 16, or mixed sizes)."""
     dataset = lc.data.load("digits")
     folder = tmp_path / "eval"
     for k in (7, 3):
         (folder / dataset.class_names[k]).mkdir(parents=True)
-        for i in np.flatnonzero(dataset.labels == k)[:10]:
-            Image.fromarray(dataset.images[i, :, :, 0]).resize((16, 16)).save(
+        for j, i in enumerate(np.flatnonzero(dataset.labels == k)[:10]):
+            side = sizes[j % len(sizes)]
+            Image.fromarray(dataset.images[i, :, :, 0]).resize((side, side)).save(
                 folder / dataset.class_names[k] / f"{i}.png")
     evaluation = evaluate(digits_fit.model, folder)
     assert evaluation.n == 20 and evaluation.split is None  # a folder without parts

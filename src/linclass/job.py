@@ -681,8 +681,7 @@ def evaluate(model, data, split=None, *, normalize="none", skip_bad=False, progr
     split = "test" if split is None else split
     image_model = hasattr(model, "pipeline")
     size = model.image_shape[:2] if image_model else None
-    opened = open_data(data, split=split, image_size=size, skip_bad=skip_bad,
-                       progress=progress)
+    opened = _open_at_size(data, size, split=split, skip_bad=skip_bad, progress=progress)
     if isinstance(opened, Features) == image_model:
         what = "images" if image_model else "a feature matrix"
         raise fail("data", f"{what} for this {type(model).__name__}",
@@ -706,6 +705,25 @@ def evaluate(model, data, split=None, *, normalize="none", skip_bad=False, progr
                  for k, name in enumerate(classes)}
     return Evaluation(float(np.mean(y_true == y_pred)), int(len(y_true)), classes, per_class,
                       confusion, opened.source, used_split)
+
+
+def _open_at_size(data, size, **options):
+    """:func:`open_data` with images of ``size`` (H, W): read as they are first (the cache
+    entry training made), and resized by the data layer only when their size differs or
+    varies."""
+    from linclass.data import Dataset
+    from linclass.errors import DataError
+
+    if size is None:
+        return open_data(data, **options)
+    try:
+        opened = open_data(data, **options)
+    except DataError:  # e.g. images of several sizes: read again, resized
+        return open_data(data, image_size=size, **options)
+    if isinstance(opened, Dataset) and opened.image_shape[:2] != tuple(size) \
+            and not isinstance(data, Dataset):
+        return open_data(data, image_size=size, **options)
+    return opened
 
 
 def _names_part(source, split):
