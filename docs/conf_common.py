@@ -30,7 +30,7 @@ def _attribute(module, name):
 
 
 def _public_stem(module_name):
-    """``linclass.solvers._base`` -> ``linclass.solvers``: the part before the first private name."""
+    """``linclass.solvers._base`` -> ``linclass.solvers``: the part before a private name."""
     parts = []
     for part in module_name.split("."):
         if part.startswith("_"):
@@ -114,7 +114,8 @@ def configure(ns, language):
             (r"py:.*", r"(numpy|scipy|sklearn|torch|matplotlib|PIL|array_api_compat)(\..*)?"),
             (r"py:.*", r"(collections|typing|csv|pathlib|os|io)\..*"),
         ],
-        extlinks={"doi": ("https://doi.org/%s", "doi:%s"), "arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")},
+        extlinks={"doi": ("https://doi.org/%s", "doi:%s"),
+                  "arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")},
         html_theme="pydata_sphinx_theme",
         html_theme_options={
             "navbar_end": ["language-switch", "theme-switcher"],
@@ -151,6 +152,8 @@ def configure(ns, language):
             "only_warn_on_example_error": False,
             "plot_gallery": "True",
             "run_stale_examples": True,   # every build executes and checks every tutorial
+            # The timing page loads jQuery and DataTables from CDNs; the log prints the times.
+            "write_computation_times": False,
         },
         nitpicky=True,
         # numpydoc's "References" lists need not be cited in the text of the docstring.

@@ -15,12 +15,12 @@ import pytest
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 EN, KO = DOCS / "en", DOCS / "ko"
 
-#: English pages that have a Korean version (the API, command and benchmark pages are English only).
+#: English pages that have a Korean version (API, command and benchmark pages: English only).
 TRANSLATED_PAGES = ("index.rst", "getting_started.rst", "tutorial_sources/GALLERY_HEADER.rst")
 
 #: Terms of Korean machine-learning courses the Korean tutorials must use.
-TERMS = ("손실 함수", "정규화", "경사 하강법", "미니배치", "소프트맥스", "특징 벡터", "가중치", "편향",
-         "학습률")
+TERMS = ("손실 함수", "정규화", "경사 하강법", "미니배치", "소프트맥스", "특징 벡터",
+         "가중치", "편향", "학습률")
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
 

@@ -11,8 +11,8 @@ solution.
 Data: a stratified subset of the CIFAR-10 training archive, 5,000 training and 1,000 validation
 images (``lc.data.dev_subset``, seed 0), pixels minus the training mean image, the bias folded
 into :math:`W` as an extra input of 1 (the "bias trick"). The course notes' numbers (15.5 % and
-21.4 %) are test accuracy after training on all 50,000 images; ``benchmarks/results/random_search.md``
-reproduces them on 49,000 images.
+21.4 %) are test accuracy after training on all 50,000 images;
+``benchmarks/results/random_search.md`` reproduces them on 49,000 images.
 """
 
 # %%
@@ -50,8 +50,8 @@ def accuracy(W, X, y):
 # Strategy 1: random search
 # -------------------------
 # Try random weights and keep the best. Each try evaluates the SVM loss on the 5,000 training
-# images (:func:`linclass.optim.random_search`, 1,000 tries, :math:`W \sim 10^{-4}\,\mathcal N(0, 1)`,
-# seed 0; other seeds land within a couple of points).
+# images (:func:`linclass.optim.random_search`, 1,000 tries,
+# :math:`W \sim 10^{-4}\,\mathcal N(0, 1)`, seed 0; other seeds land within a couple of points).
 def search_loss(W):
     return lc.losses.svm(X_train @ W, y_train)[0]
 

@@ -18,8 +18,10 @@
 # %%
 # w1과 w2에서 L2와 L1 비교
 # ------------------------
-# 두 가중치 벡터는 입력 :math:`x = (1, 1, 1, 1)` 에 같은 점수 1을 주므로, 데이터 손실로는 둘을 구별할 수
-# 없습니다. :mod:`linclass.regularizers` 는 ``(벌점, 기울기)`` 를 돌려주며 ``벌점 = strength * R(W)``
+# 두 가중치 벡터는 입력 :math:`x = (1, 1, 1, 1)` 에 같은 점수 1을 주므로, 데이터 손실로는 둘을
+# 구별할 수
+# 없습니다. :mod:`linclass.regularizers` 는 ``(벌점, 기울기)`` 를 돌려주며 ``벌점 = strength *
+# R(W)``
 # 입니다. L2는 :math:`R(W) = \sum W^2` (CS231n의 관례, 기울기 :math:`2W`), L1은
 # :math:`R(W) = \sum |W|` 입니다.
 import matplotlib.pyplot as plt
@@ -45,7 +47,8 @@ assert (l1_w1, l1_w2) == (1.0, 1.0)
 # L2는 ``w2`` 를 선호합니다(벌점 0.25 대 1). L2는 **고르게 퍼진** 가중치를 좋아하므로, 분류기가 몇몇
 # 입력 차원에 크게 의존하기보다 모든 차원을 조금씩 쓰게 됩니다.
 #
-# L1은 **동점**\ 입니다. 두 벌점 모두 1입니다. 가중치가 음수가 아니면 :math:`\sum_k |w_k| = \sum_k w_k`
+# L1은 **동점**\ 입니다. 두 벌점 모두 1입니다. 가중치가 음수가 아니면 :math:`\sum_k |w_k| = \sum_k
+# w_k`
 # 이고, 입력이 모두 1이므로 이것은 바로 점수 :math:`x \cdot w` 입니다. 따라서 점수가 1인 음이 아닌
 # :math:`w` 는 모두 같은 L1 벌점을 받습니다. ``w1`` 에서 ``w2`` 로 가는 선분 전체에서 L1은 평평하고,
 # 같은 선분에서 L2는 ``w2`` 에서 유일한 최솟값을 갖습니다:
@@ -71,7 +74,8 @@ plt.tight_layout()
 #
 # 람다가 커질 때의 가중치 템플릿
 # ------------------------------
-# 선형 분류기의 열 :math:`W_{:,k}` 는 클래스 :math:`k` 의 **템플릿**\ 입니다. 점수는 이미지와 이 템플릿의
+# 선형 분류기의 열 :math:`W_{:,k}` 는 클래스 :math:`k` 의 **템플릿**\ 입니다. 점수는 이미지와 이
+# 템플릿의
 # 내적입니다. scikit-learn에 들어 있는 8×8 숫자 이미지(1,797장)의 4분의 1을 검증용으로 떼어 두고,
 # L2 정규화 강도 :math:`\lambda` 를 키워 가며 다중 클래스 SVM을 학습합니다.
 digits = lc.data.load("digits")
@@ -89,9 +93,10 @@ for lam, norm, acc in zip(lambdas, norms, accuracies, strict=True):
 
 # %%
 # :math:`\lambda` 가 커질수록 벌점이 가중치를 줄이고 템플릿은 매끈해집니다. 픽셀 단위의 잡음 섞인
-# 가중치는 얻는 것보다 치르는 비용이 더 크기 때문입니다. 벌점이 너무 강하면 분류기가 데이터에 맞출 수
+# 가중치는 얻는 것보다 치르는 비용이 더 크기 때문입니다. 벌점이 너무 강하면 분류기가 데이터에 맞출
+# 수
 # 없게 되어 검증 정확도가 떨어집니다.
-assert all(a > b for a, b in zip(norms, norms[1:]))
+assert all(a > b for a, b in zip(norms, norms[1:], strict=False))
 assert min(accuracies[:3]) > 0.9
 assert accuracies[3] < max(accuracies[:3])
 

@@ -2,15 +2,19 @@
 4. 최적화
 =========
 
-손실은 :math:`W` 가 얼마나 나쁜지 알려 주고, **최적화**\\ (optimization)는 좋은 :math:`W` 를 찾습니다.
+손실은 :math:`W` 가 얼마나 나쁜지 알려 주고, **최적화**\\ (optimization)는 좋은 :math:`W` 를
+찾습니다.
 이 튜토리얼은 실제 CIFAR-10 이미지로 강의의 흐름을 따라갑니다: 무작위 탐색, 무작위 국소 탐색,
-기울기 따라가기(수치 기울기와 해석적 기울기, 그리고 둘을 비교하는 기울기 검사), 미니배치 경사 하강법,
+기울기 따라가기(수치 기울기와 해석적 기울기, 그리고 둘을 비교하는 기울기 검사), 미니배치 경사
+하강법,
 학습률의 영향, 그리고 해 주변에서 손실이 어떻게 생겼는지.
 
 데이터: CIFAR-10 학습 압축 파일에서 클래스 비율을 유지해 뽑은 부분집합으로, 학습용 5,000장과 검증용
-1,000장입니다(``lc.data.dev_subset``, seed 0). 픽셀에서 학습 데이터의 평균 이미지를 빼고, 편향은 값이
+1,000장입니다(``lc.data.dev_subset``, seed 0). 픽셀에서 학습 데이터의 평균 이미지를 빼고, 편향은
+값이
 1인 입력을 하나 더해 :math:`W` 안에 넣었습니다("편향 트릭"). 강의 노트의 숫자(15.5 %와 21.4 %)는
-50,000장 전체로 학습한 뒤의 테스트 정확도이며, ``benchmarks/results/random_search.md`` 가 49,000장으로
+50,000장 전체로 학습한 뒤의 테스트 정확도이며, ``benchmarks/results/random_search.md`` 가
+49,000장으로
 이를 재현합니다.
 """
 
@@ -66,7 +70,8 @@ assert abs(acc_random - 0.169) < 0.01
 # 전략 2: 무작위 국소 탐색
 # ------------------------
 # 한 지점에서 시작해 크기 :math:`\delta = 10^{-4}` 의 무작위 걸음을 시도하고, 손실이 줄어들 때만
-# 받아들입니다(:func:`linclass.optim.random_local_search`, :math:`W_0 = 10^{-3}\,\mathcal N(0, 1)` 에서
+# 받아들입니다(:func:`linclass.optim.random_local_search`, :math:`W_0 = 10^{-3}\,\mathcal N(0, 1)`
+# 에서
 # 1,000걸음).
 W0 = 0.001 * np.random.default_rng(0).standard_normal((3073, 10)).astype(np.float32)
 local = lc.optim.random_local_search(search_loss, W0, 1000, rng=0, step_size=1e-4)
@@ -90,8 +95,10 @@ assert acc_local > acc_random
 #    \frac{\partial L}{\partial W_{kl}} \approx \frac{L(W + h E_{kl}) - L(W - h E_{kl})}{2h}
 #
 # 가중치 30,730개 각각에 손실 계산이 두 번씩 필요하니 느리고, 근사일 뿐입니다. 미분을 하면 정확한
-# **해석적** 기울기를 한 번에 얻을 수 있고, :func:`linclass.linear_loss` 가 이를 돌려줍니다. **기울기
-# 검사**\ (gradient check)는 무작위로 고른 좌표에서 둘을 비교합니다(float64, 이미지 100장, L2 정규화).
+# **해석적** 기울기를 한 번에 얻을 수 있고, :func:`linclass.linear_loss` 가 이를 돌려줍니다.
+# **기울기
+# 검사**\ (gradient check)는 무작위로 고른 좌표에서 둘을 비교합니다(float64, 이미지 100장, L2
+# 정규화).
 X_small = X_train[:100].astype(np.float64) / 255.0
 y_small = y_train[:100]
 W = 0.01 * np.random.default_rng(1).standard_normal((3072, 10))
@@ -120,14 +127,16 @@ print(result)
 assert result.max_relative_error < 1e-7
 
 # %%
-# 상대 오차가 :math:`10^{-8}` 정도 이하이면 해석적 기울기가 맞다는 뜻입니다(힌지의 꺾이는 점 때문에 가끔
+# 상대 오차가 :math:`10^{-8}` 정도 이하이면 해석적 기울기가 맞다는 뜻입니다(힌지의 꺾이는 점 때문에
+# 가끔
 # 한 좌표가 어긋날 수 있습니다: 차분 구간이 꺾이는 점을 걸치는 경우). ``linclass gradcheck`` 는 모든
 # 손실 함수와 정규화에 대해 이 검사를 실행합니다.
 #
 # 미니배치 경사 하강법
 # --------------------
 # 데이터가 크면 전체 데이터의 기울기는 비쌉니다. 32, 64, 128, 256개(하드웨어에 맞춘 2의 거듭제곱)
-# 예제로 이루어진 **미니배치**\ 로도 기울기를 잘 추정할 수 있고, 값싸고 잡음 섞인 걸음을 많이 걷는 편이
+# 예제로 이루어진 **미니배치**\ 로도 기울기를 잘 추정할 수 있고, 값싸고 잡음 섞인 걸음을 많이 걷는
+# 편이
 # 정확한 걸음을 조금 걷는 것보다 낫습니다. :func:`linclass.optim.minibatches` 를 쓴 기본 반복문:
 Xs_train = X_train[:, :-1] / 255.0       # 스케일한 픽셀; 여기서는 편향 b를 따로 둡니다
 Xs_val = X_val[:, :-1] / 255.0
@@ -181,7 +190,8 @@ plt.tight_layout()
 # 손실 지형
 # ---------
 # 학습된 :math:`W` 주변에서 손실은 어떻게 생겼을까요? 무작위 방향 :math:`D` 를 따라가면, 예제 하나의
-# :math:`L(W + aD)` 는 조각별 선형입니다(힌지 하나하나가 :math:`a` 에 대해 선형이고, 마진이 0을 지나는
+# :math:`L(W + aD)` 는 조각별 선형입니다(힌지 하나하나가 :math:`a` 에 대해 선형이고, 마진이 0을
+# 지나는
 # 곳에서 꺾입니다). 많은 예제에 대해 평균을 내면 매끈해 보이는 그릇 모양이 됩니다.
 # (:mod:`linclass.report` 가 이 단면을 만들고, ``linclass report`` 가 모델에 대해 그려 줍니다.)
 from linclass import report  # noqa: E402

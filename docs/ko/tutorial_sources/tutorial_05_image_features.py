@@ -9,13 +9,15 @@ k-평균으로 학습한 특징(Coates, Lee & Ng 2011)으로 CIFAR-10 정확도�
 끌어올립니다.
 
 데이터: 튜토리얼 4와 같은 부분집합, 학습용 5,000장과 검증용 1,000장(seed 0). 분류기는 모두 정확히 푼
-정규화된 최소제곱(``loss="least_squares", solver="exact"``)이므로 조정할 학습률이 없고 학습은 몇 초면
-끝납니다. 전체 데이터로 돌린 결과는 ``benchmarks/results/`` 에 있습니다(마지막에 인용하고 검사합니다).
+정규화된 최소제곱(``loss="least_squares", solver="exact"``)이므로 조정할 학습률이 없고 학습은 몇
+초면
+끝납니다. 전체 데이터로 돌린 결과는 ``benchmarks/results/`` 에 있습니다(마지막에 인용하고
+검사합니다).
 """
 
 # %%
 # 특징이 데이터를 분리 가능하게 만든다: 원
-# ---------------------------------------
+# ----------------------------------------
 # 동심원 세 개(:func:`linclass.data.toy.circles`)는 :math:`(x_1, x_2)` 에서 어떤 직선으로도 나눌 수
 # 없지만, 극좌표 :math:`(r, \theta)` 에서는 반지름 하나로 나뉩니다(:func:`linclass.features.polar`).
 import os
@@ -67,8 +69,10 @@ assert abs(acc["raw pixels"] - 0.393) < 0.01
 # %%
 # 색상 히스토그램과 HOG
 # ---------------------
-# **색상 히스토그램**\ 은 각 색조(hue)의 픽셀이 몇 개인지 셉니다. 색은 알지만 모양은 모릅니다. **HOG**\
-# (방향성 기울기 히스토그램, Dalal & Triggs 2005)는 8×8 셀마다 경계의 방향을 셉니다. 모양은 알지만 색은
+# **색상 히스토그램**\ 은 각 색조(hue)의 픽셀이 몇 개인지 셉니다. 색은 알지만 모양은 모릅니다.
+# **HOG**\
+# (방향성 기울기 히스토그램, Dalal & Triggs 2005)는 8×8 셀마다 경계의 방향을 셉니다. 모양은 알지만
+# 색은
 # 모릅니다. 둘을 합치면 어느 하나보다 더 많은 것을 설명합니다.
 hue = lc.features.color_histogram(images, bins=10, space="hsv", channels="h")
 hog = lc.features.hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2))
@@ -86,7 +90,8 @@ assert abs(acc["HOG + hue"] - 0.471) < 0.01
 # 시각 단어 가방
 # --------------
 # 모든 이미지를 작은 패치로 자르고, 학습 이미지의 패치들을 k-평균으로 묶어 "시각 단어"의 어휘를 만든
-# 다음, 이미지마다 각 단어가 몇 번 나오는지로 이미지를 나타냅니다(:class:`linclass.features.BagOfWords`,
+# 다음, 이미지마다 각 단어가 몇 번 나오는지로 이미지를
+# 나타냅니다(:class:`linclass.features.BagOfWords`,
 # 여기서는 단어 128개, 2×2 격자마다 히스토그램).
 bow = lc.features.BagOfWords(n_words=128, n_train_patches=20000)
 bow.fit(images[train], rng=0)
@@ -119,8 +124,10 @@ plt.tight_layout()
 # 전체 데이터로 돌린 결과
 # -----------------------
 # 학습 이미지 49,000장 전부와 더 많은 중심을 쓰면 학습된 특징은 훨씬 멀리 갑니다.
-# ``benchmarks/results/kmeans.md`` 에 기록된 ``linclass train --features kmeans`` (K = 6,000, 좌우 대칭,
-# 정확히 푼 최소제곱, 2코어에서 약 10분)의 검증 정확도는 0.803이고, ``benchmarks/results/features.md``
+# ``benchmarks/results/kmeans.md`` 에 기록된 ``linclass train --features kmeans`` (K = 6,000, 좌우
+# 대칭,
+# 정확히 푼 최소제곱, 2코어에서 약 10분)의 검증 정확도는 0.803이고,
+# ``benchmarks/results/features.md``
 # 에 기록된 ``hog+hsv`` 특징의 ``train`` 기본 설정 정확도는 0.592입니다. 이 셀은 (저장소를 클론한
 # 경우) 두 표를 읽어 여기 인용한 숫자를 검사합니다.
 results = Path(lc.__file__).resolve().parents[2] / "benchmarks" / "results"

@@ -2,8 +2,10 @@
 6. 실무자를 위한 튜토리얼
 =========================
 
-전체 작업을 몇 번의 호출로: 특징 행렬 위의 **선형 프로브**\\ (linear probe, 사전 학습된 신경망의 특징을
-평가하는 일반적인 방법), 자동으로 고르는 λ, 하이퍼파라미터 **탐색**, **리포트**, **모델 파일**, 그리고
+전체 작업을 몇 번의 호출로: 특징 행렬 위의 **선형 프로브**\\ (linear probe, 사전 학습된 신경망의
+특징을
+평가하는 일반적인 방법), 자동으로 고르는 λ, 하이퍼파라미터 **탐색**, **리포트**, **모델 파일**,
+그리고
 **scikit-learn 파이프라인** 안의 추정기. 명령줄도 같은 일을 합니다(``linclass train``, ``search``,
 ``evaluate``, ``report``; 영어로 된 `명령어 설명 <../../commands.html>`_ 참고).
 """
@@ -13,7 +15,8 @@
 # --------------------------
 # 특징 소스는 ``X.npy`` (N × D 실수, 메모리 매핑되며 통째로 복사되지 않음)와 ``y.npy`` (N개의 정수
 # 레이블)가 든 디렉터리, 또는 ``.npz`` 파일 하나입니다. 여기서 특징 벡터는 튜토리얼 4, 5의 CIFAR-10
-# 부분집합 6,000장의 HOG와 색조 히스토그램입니다(실무에서는 신경망의 임베딩). 1,000행은 어떤 선택에도
+# 부분집합 6,000장의 HOG와 색조 히스토그램입니다(실무에서는 신경망의 임베딩). 1,000행은 어떤
+# 선택에도
 # 쓰이지 않는 별도의 테스트 디렉터리로 보냅니다.
 import os
 import tempfile
@@ -45,7 +48,8 @@ print("특징", F.shape, "프로브 행", len(rest), "테스트 행", len(test))
 # :func:`linclass.fit` 은 ``linclass train`` 과 같은 일을 합니다. 검증 데이터를 떼어 두고, 학습
 # 부분으로 특징을 표준화한 뒤 학습합니다. ``solver="lbfgs"`` 는 소프트맥스 손실을 수렴할 때까지
 # 최소화하고(학습률도 에폭도 없음), ``reg_strength="auto"`` 는 정규화 경로를 따라 검증 데이터로
-# :math:`\lambda` 를 고른 다음 학습+검증 행으로 다시 학습합니다. :func:`linclass.evaluate` 는 떼어 둔
+# :math:`\lambda` 를 고른 다음 학습+검증 행으로 다시 학습합니다. :func:`linclass.evaluate` 는 떼어
+# 둔
 # 테스트 행에서 모델을 평가합니다.
 result = lc.fit(str(work / "probe"), loss="softmax", solver="lbfgs", reg_strength="auto", seed=0)
 chosen = result.history["reg_strength"]
@@ -68,7 +72,8 @@ assert abs(evaluation.accuracy - 0.506) < 0.015
 # 탐색
 # ----
 # :func:`linclass.search.search` 는 같은 분할 위에서 시도(trial)마다 모델을 하나씩 학습합니다(로그
-# 균등 분포 또는 격자). 각 시도는 그 설정으로 ``fit`` 을 부른 것과 똑같습니다. 내장된 숫자 데이터에서
+# 균등 분포 또는 격자). 각 시도는 그 설정으로 ``fit`` 을 부른 것과 똑같습니다. 내장된 숫자
+# 데이터에서
 # 미니배치 SVM의 학습률과 :math:`\lambda` 로 2 × 2 격자를 만들면:
 digits = lc.data.load("digits")
 found = search(digits, ranges={"lr": (1e-4, 1e-2), "reg_strength": (1e-4, 1.0)}, n_trials=4,
