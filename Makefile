@@ -35,6 +35,7 @@ CIFAR10 ?= $(abspath ../shared/data/cifar10-train-jpeg.tar.gz)
 SPHINX = LINCLASS_CIFAR10=$(CIFAR10) MPLBACKEND=Agg $(BIN)/sphinx-build -E -W --keep-going -n -b html
 
 docs: $(BIN)/python
+	@test -f $(CIFAR10) || { echo "make docs: tutorials 4-6 read $(CIFAR10); pass CIFAR10=PATH"; exit 1; }
 	$(BIN)/pip install -q -e '.[docs]'
 	$(SPHINX) -d docs/_build/doctrees/en docs/en docs/_build/html
 	$(SPHINX) -d docs/_build/doctrees/ko docs/ko docs/_build/html/ko
