@@ -7,6 +7,7 @@ sources (see ``docs/en/translations.rst``), built by ``make docs`` into ``docs/_
 
 import os
 import sys
+import types
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -84,6 +85,9 @@ def configure(ns, language):
     """Fill the conf.py namespace ``ns`` for the site in ``language`` ("en" or "ko")."""
     import linclass
 
+    # ``python -m linclass`` runs the command line on import; autosummary imports every submodule
+    # while it lists them, so it gets an empty stand-in (the API reference does not document it).
+    sys.modules.setdefault("linclass.__main__", types.ModuleType("linclass.__main__"))
     os.environ.setdefault("MPLBACKEND", "Agg")
     ns.update(
         project="linclass",
@@ -122,6 +126,7 @@ def configure(ns, language):
             "footer_start": ["copyright"],
             "footer_end": [],
             "show_prev_next": True,
+            "header_links_before_dropdown": 4,
             "navigation_with_keys": False,
         },
         html_title=f"linclass {linclass.__version__}",
