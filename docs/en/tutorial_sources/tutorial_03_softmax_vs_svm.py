@@ -13,8 +13,7 @@ cross-entropy loss). This tutorial computes the lecture's examples with
 # -----------------------
 # .. math::
 #
-#    P(Y = k \mid x) = \frac{e^{s_k}}{\sum_j e^{s_j}},
-#
+#    P(Y = k \mid x) = \frac{e^{s_k}}{\sum_j e^{s_j}}, \\
 #    L_i = -\log P(Y = y_i \mid x_i) = -s_{y_i} + \log \sum_j e^{s_j}.
 #
 # The lecture's cat image has scores cat 3.2, car 5.1, frog -1.7:

@@ -12,8 +12,7 @@
 # ---------------
 # .. math::
 #
-#    P(Y = k \mid x) = \frac{e^{s_k}}{\sum_j e^{s_j}},
-#
+#    P(Y = k \mid x) = \frac{e^{s_k}}{\sum_j e^{s_j}}, \\
 #    L_i = -\log P(Y = y_i \mid x_i) = -s_{y_i} + \log \sum_j e^{s_j}.
 #
 # 강의의 고양이 이미지 점수는 고양이 3.2, 자동차 5.1, 개구리 -1.7입니다:
