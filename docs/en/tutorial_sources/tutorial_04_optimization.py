@@ -157,7 +157,7 @@ assert abs(losses_sgd[0] - 9.0) < 0.1           # C - 1 at the start, as tutoria
 assert abs(acc_sgd - 0.364) < 0.015
 
 # %%
-# About 36 % after ten passes over 5,000 images, in about a second: the gradient wins by far.
+# About 36 % after ten passes over 5,000 images: the gradient wins by far.
 #
 # Learning-rate effects
 # ---------------------

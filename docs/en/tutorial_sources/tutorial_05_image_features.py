@@ -122,18 +122,21 @@ plt.tight_layout()
 # -------------
 # With all 49,000 training images and more centroids the learned features go much further.
 # ``benchmarks/results/kmeans.md`` records ``linclass train --features kmeans`` (K = 6,000,
-# mirrored, least squares solved exactly, about 10 minutes on 2 cores): 0.803 validation
-# accuracy; ``benchmarks/results/features.md`` records 0.592 for the ``hog+hsv`` features with the
-# ``train`` defaults. This cell reads both tables (in a clone of the repository) and checks the
-# numbers quoted here.
+# mirrored, least squares solved exactly, about 10 minutes on 2 cores): about 80 % validation
+# accuracy; ``benchmarks/results/features.md`` records about 60 % for the ``hog+hsv`` features
+# with the ``train`` defaults. This cell reads both tables (in a clone of the repository) and
+# checks the numbers quoted here, so a rerun that moves them fails this page.
 results = Path(lc.__file__).resolve().parents[2] / "benchmarks" / "results"
 if (results / "kmeans.md").exists():
-    kmeans_table = (results / "kmeans.md").read_text()
-    features_table = (results / "features.md").read_text()
-    assert "| 0.8030 | 0.9005 |" in kmeans_table
-    assert "| `hog+hsv` | 4008 | 7.6 | 0.592 |" in features_table
-    print("benchmarks/results: k-means K = 6000: 0.803; hog+hsv: 0.592")
+    kmeans_rows = (results / "kmeans.md").read_text().split("| validation accuracy |")[1]
+    kmeans_full = float(kmeans_rows.splitlines()[2].split("|")[1])
+    hog_row = next(line for line in (results / "features.md").read_text().splitlines()
+                   if line.startswith("| `hog+hsv` |"))
+    hog_full = float(hog_row.split("|")[4])
+    print(f"benchmarks/results: k-means {kmeans_full:.3f}; hog+hsv {hog_full:.3f}")
+    assert abs(kmeans_full - 0.80) < 0.03
+    assert abs(hog_full - 0.60) < 0.05
 
 # %%
-# From 0.39 on raw pixels to 0.67 here and 0.80 on the full data, with the same linear
+# From 0.39 on raw pixels to 0.67 here and about 0.80 on the full data, with the same linear
 # classifier: the features did the work. Tutorial 6 puts it together for practitioners.

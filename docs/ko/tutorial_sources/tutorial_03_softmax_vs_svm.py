@@ -107,6 +107,7 @@ with np.errstate(over="ignore", invalid="ignore"):
     naive = np.exp(big) / np.exp(big).sum()
 print("단순 구현:", naive[0], " 안정된 구현:", np.round(lc.losses.softmax_probabilities(big)[0], 4))
 assert np.isnan(naive).all()
+assert int(np.log(np.finfo(np.float64).max)) == 709 and int(np.log(np.finfo(np.float32).max)) == 88
 assert np.isfinite(lc.losses.softmax(big, [0])[0])
 
 # %%
