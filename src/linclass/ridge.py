@@ -35,9 +35,9 @@ for the Gram, :math:`D^3 / 3` for Cholesky.
 Regularization path: with the eigendecomposition :math:`G = V \operatorname{diag}(e) V^\top`
 of :math:`G = \frac{1}{N} X_c^\top D_w X_c`, every lambda costs only a diagonal scaling,
 :math:`W(\lambda) = V \operatorname{diag}(1 / (e + 2\lambda)) V^\top R` with
-:math:`R = \frac{1}{N} X_c^\top D_w T_c`: :class:`RidgePath` scores a validation set at
+:math:`R = \frac{1}{N} X_c^\top D_w T_c`: :class:`RidgePath` gives the weights at
 every lambda for the price of one factorization (:math:`D^3` against :math:`D^3/3` for one
-Cholesky solve) plus :math:`N_\text{val} D C` per lambda.
+Cholesky solve) plus :math:`D^2 C` per lambda.
 
 Sample weights :math:`s_i` enter as :math:`w_i = s_i c_{y_i}` and the normalizer
 :math:`\sum_i s_i` replaces N (as :func:`linclass.linear_loss`): an integer weight equals a
@@ -212,9 +212,7 @@ class RidgePath:
     -----
     :math:`G / N = V \operatorname{diag}(e) V^\top` (``scipy.linalg.eigh``, float64,
     :math:`D^3` flops once); then :math:`W(\lambda) = V \operatorname{diag}(1/(e + 2
-    \lambda)) Q`, :math:`Q = V^\top R / N` (D x C). Scores of a validation set
-    :math:`(X_v - \bar x) V` are formed once (:math:`N_v D^2`), each lambda then costs
-    :math:`N_v D C`.
+    \lambda)) Q`, :math:`Q = V^\top R / N` (D x C): :math:`D^2 C` per lambda.
     """
 
     def __init__(self, stats):
@@ -223,7 +221,6 @@ class RidgePath:
         self.eigenvalues, self.V = scipy.linalg.eigh(gram, lower=False, check_finite=False,
                                                      overwrite_a=True)
         self.Q = self.V.T @ (stats.rhs / stats.norm)  # (D, C)
-        self._projected = None
 
     def _scale(self, reg_strength):
         denominator = self.eigenvalues + 2 * reg_strength
@@ -236,16 +233,6 @@ class RidgePath:
         """``(W, b)`` in float64 at ``reg_strength`` (lambda >= 0)."""
         W = self.V @ self._scale(reg_strength)
         return W, self.stats.t_mean - self.stats.x_mean @ W
-
-    def scores(self, X_val, reg_strength):
-        """Validation scores ``X_val @ W + b`` (N_v, C) at ``reg_strength``; the projection of
-        ``X_val`` on the eigenvectors is computed on the first call and kept."""
-        if self._projected is None or self._projected[0] is not X_val:
-            centred = np.asarray(X_val, np.float64) - self.stats.x_mean
-            self._projected = (X_val, centred @ self.V)  # (N_v, D)
-        scores = self._projected[1] @ self._scale(reg_strength)  # (N_v, C)
-        scores += self.stats.t_mean
-        return scores
 
 
 def solve_least_squares(X, y, n_classes, reg_strength, *, margin=1.0, class_weight=None,

@@ -28,7 +28,7 @@ def choose(config, problem, can):
     The rule, first match wins:
 
     1. the closed-form solve (``"exact"``) when it applies: least squares with the L2 or no
-       penalty (any data size: X is streamed once);
+       penalty, dense X (any data size: X is streamed once);
     2. L-BFGS (``"lbfgs"``) when it applies (a smooth loss: softmax, squared hinge; the L2
        or no penalty) and X fits in memory (:func:`fits_in_memory`);
     3. minibatch descent otherwise: the non-smooth hinges (svm, crammer_singer,
@@ -36,7 +36,7 @@ def choose(config, problem, can):
 
     ``can(name)`` tells whether the solver ``name`` supports ``config``.
     """
-    if can("exact"):
+    if can("exact") and not problem.sparse:
         return "exact"
     if can("lbfgs") and fits_in_memory(problem.X):
         return "lbfgs"

@@ -103,6 +103,11 @@ class Objective:
         self.evaluations = 0
         self.last = None  # (theta, LossParts) of the latest evaluation
 
+    def set_reg_strength(self, reg_strength):
+        """Change lambda (a regularization path); forgets the cached evaluation."""
+        self.kwargs["reg_strength"] = reg_strength
+        self.last = None
+
     def weights(self, theta):
         """``(W (D, C), b (C,))`` of the flat float64 ``theta``, in X's dtype and device."""
         d, c = self.shape
@@ -113,6 +118,8 @@ class Objective:
         return W, b
 
     def __call__(self, theta):
+        if self.last is not None and np.array_equal(self.last[0], theta):
+            return self.last[2], self.last[3].copy()  # evaluated just now (a run's start)
         W, b = self.weights(theta)
         if self.parallel is None or self.parallel.world_size == 1:
             parts = loss_parts(W, b, self.X, self.y, **self.kwargs)
@@ -122,14 +129,14 @@ class Objective:
         gradient = np.concatenate([backend.to_numpy(parts.dW).reshape(-1),
                                    backend.to_numpy(parts.db)]).astype(np.float64)
         self.evaluations += 1
-        self.last = (theta.copy(), parts)
-        return parts.data_loss + parts.penalty, gradient
+        value = parts.data_loss + parts.penalty
+        self.last = (theta.copy(), parts, value, gradient)
+        return value, gradient
 
     def parts_at(self, theta):
         """The :class:`~linclass.objective.LossParts` at ``theta`` (cached when just
         evaluated)."""
-        if self.last is None or not np.array_equal(self.last[0], theta):
-            self(theta)
+        self(theta)
         return self.last[1]
 
     def zero_gradient_norm(self):
@@ -197,7 +204,7 @@ def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None)
                 break
             # float32 objective values are flat to ~1e-7 relative: no more progress there.
             # Continue from here with the products in float64 (X's blocks cast on the fly).
-            objective.dtype = np.dtype(np.float64)
+            objective.dtype, objective.last = np.dtype(np.float64), None
     return Minimum(theta, grad_norm <= gtol, iterations, grad_norm, str(result.message))
 
 
@@ -209,20 +216,24 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
     objective = Objective(problem, config, strength)
     d, c = objective.shape
     W0, b0 = initial_weights(init, d, c, np.float64)
+    theta0 = np.concatenate([W0.reshape(-1), b0])
     history = empty_history()
+    before = [objective.parts_at(theta0)]  # the objective before the current iteration
 
-    def on_iteration(theta):
-        parts = objective.parts_at(theta)
-        loss = parts.data_loss + parts.penalty
-        for key, value in (("loss", loss), ("data_loss", parts.data_loss),
-                           ("reg_loss", parts.penalty), ("lr", 0.0)):
+    def on_iteration(theta):  # as minibatch descent: the objective before each step
+        parts = before[0]
+        for key, value in (("loss", parts.data_loss + parts.penalty),
+                           ("data_loss", parts.data_loss), ("reg_loss", parts.penalty),
+                           ("lr", 0.0)):
             history[key].append(value)
+        before[0] = after = objective.parts_at(theta)  # evaluated by the line search
         W, b = (a.astype(problem.X.dtype) for a in _split(theta, d, c))
         report_epoch(problem, history, W, b, epoch=len(history["loss"]) - 1,
-                     epochs=config.max_iter, loss=loss, lr=0.0, callback=callback)
+                     epochs=config.max_iter, loss=after.data_loss + after.penalty, lr=0.0,
+                     callback=callback)
 
-    found = minimize(objective, np.concatenate([W0.reshape(-1), b0]), tol=config.tol,
-                     max_iter=config.max_iter, on_iteration=on_iteration)
+    found = minimize(objective, theta0, tol=config.tol, max_iter=config.max_iter,
+                     on_iteration=on_iteration)
     if not history["loss"]:  # converged at the start: report the one point
         on_iteration(found.theta)
     W, b = (a.astype(problem.X.dtype) for a in _split(found.theta, d, c))
@@ -240,7 +251,7 @@ def path(problem, config, lambdas, visit):
     scale = objective.zero_gradient_norm()  # the penalty's gradient vanishes at W = 0
     theta = np.zeros(d * c + c)
     for lam in lambdas:
-        objective.kwargs["reg_strength"] = lam
+        objective.set_reg_strength(lam)
         found = minimize(objective, theta, tol=config.tol, max_iter=config.max_iter,
                          scale=scale)
         theta = found.theta

@@ -56,7 +56,8 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
     sample_weight = problem.sample_weight  # (N,) or None: each batch takes its rows' weights
 
     batch_size = min(config.batch_size, n)
-    full_batch = batch_size == n and config.sampling == "epoch" and parallel is None
+    full_batch = batch_size == n and config.sampling == "epoch" and parallel is None \
+        and not problem.sparse
     buffer = None if full_batch or problem.sparse \
         else np.empty((batch_size, d), dtype=X.dtype)  # (B, D)
     X_all, y_all = (backend.asarray(X, device), backend.asarray(y, device)) if full_batch \
