@@ -1,107 +1,201 @@
-"""Learned single-layer features (Coates, Lee & Ng 2011) on CIFAR-10: accuracy, time, memory.
+"""Learned single-layer features on CIFAR-10: encoding speed against sgemm, the frontier of
+encoder x dictionary x pooling x K, and the default command end to end.
 
-Usage (from the repository root; about 55 minutes on 2 cores with the defaults)::
+Usage (from the repository root, under the shared lock)::
 
-    flock /tmp/linclass-bench.lock python -m benchmarks.bench_kmeans [--ks 100,400,1600,4000,6000]
-        [--baselines 1600] [--compare 1600] [--eps 0.1] [--no-cli]
+    flock /tmp/linclass-bench.lock python -m benchmarks.bench_kmeans [--configs A,B,...]
+        [--speed-only] [--e2e] [--lambdas 1e-4,3e-4,1e-3,3e-3]
 
-1. End to end, cold: ``linclass train --data <archive> --features kmeans --json`` with every
-   default, in a fresh ``$LINCLASS_DATA`` (so decoding the JPEGs and extracting the features
-   of all 50,000 images are included); wall time, peak resident memory of the process
-   (``ru_maxrss``), and the train/validation accuracy it reports.
-2. Accuracy against K, in process, timed per stage: the same split (49,000 training / 1,000
-   validation images, seed 0), ``FeaturePipeline.from_spec("kmeans")`` with ``n_centroids``
-   set and the rest default (mirror-symmetric codebook), and the classifier ``linclass train``
-   uses for these features (``default_config("kmeans")``: least squares solved exactly); then
-   the two codebook baselines (random whitened patches and random unit-norm directions, no
-   k-means) at ``--baselines`` centroids, the codebook without mirroring, and the whitening
-   regularizers ``--eps`` (the paper's 0.1; the default is 1.0).
-3. At ``--compare`` centroids, on the same features: the default classifier against the
-   minibatch SVM (``default_config("kmeans", "svm")``, the previous default).
-
-With ``--no-cli`` the end-to-end section of the existing results file is kept.
+1. Speed (same run, one core each): sgemm (NumPy's BLAS, 2048 x 2048, one thread), then the
+   encoding of 64 images at K = 6,000 for each encoder x product library x precision, in
+   GFLOP/s of the distance product (``2 * positions * D * K`` per image, D = 108) per CPU
+   second (``time.process_time``: the machine is shared, so CPU seconds, not wall seconds,
+   measure the code), and as a share of sgemm.
+2. Frontier: each configuration of :data:`CONFIGS` in a child process (its peak resident
+   memory from ``os.wait4``) on a 40,000 / 10,000 stratified split of the training archive
+   (seed 0): ``FeaturePipeline.from_spec("kmeans")`` (standardized features), then least
+   squares solved exactly (``linclass.ridge``: one Gram matrix, one Cholesky solve per lambda
+   of ``--lambdas``), held-out accuracy on the 10,000 at each lambda; seconds per stage.
+3. ``--e2e``: ``linclass train --data <archive> --features kmeans --val-size 10000 --json``
+   with every default, in a fresh ``$LINCLASS_DATA`` (JPEG decoding and all features
+   included); wall time, peak memory, held-out accuracy.
 
 Rows are written to ``benchmarks/results/kmeans.md`` as they finish.
 """
 
 import argparse
-import itertools
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks._common import RESULTS_DIR, footer, write_results
-from linclass.classifier import LinearClassifier
-from linclass.config import default_config
-from linclass.data import load, train_val_split
-from linclass.features import FeaturePipeline, KMeansFeatures
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 RESULTS = RESULTS_DIR / "kmeans.md"
-N_VAL = 1000
-E2E_HEADING = "## Default end to end"
+N_HELD_OUT = 10_000
+FLOP_PER_CODEWORD = 2 * 729 * 108  # one 32 x 32 image, 6 x 6 x 3 patches at stride 1
+
+#: name -> KMeansFeatures settings (the rest default), in the order they are run.
+CONFIGS = {
+    "soft-1600-bf16": {"encoder": "soft", "n_centroids": 1600, "precision": "bfloat16"},
+    "soft-1600": {"encoder": "soft", "n_centroids": 1600},
+    "triangle-1600": {"encoder": "triangle", "n_centroids": 1600},
+    "soft-1600-thirds-bf16": {"encoder": "soft", "n_centroids": 1600, "pooling": "thirds",
+                              "precision": "bfloat16"},
+    "soft-4000-bf16": {"encoder": "soft", "n_centroids": 4000, "precision": "bfloat16"},
+    "soft-1600-patches-bf16": {"encoder": "soft", "n_centroids": 1600, "centroids": "patches",
+                               "precision": "bfloat16"},
+    "soft-1600-random-bf16": {"encoder": "soft", "n_centroids": 1600, "centroids": "random",
+                              "precision": "bfloat16"},
+    "nearest-1600": {"encoder": "nearest", "n_centroids": 1600},
+    "triangle-1600-thirds-bf16": {"encoder": "triangle", "n_centroids": 1600,
+                                  "pooling": "thirds", "precision": "bfloat16"},
+    "triangle-8000-bf16": {"encoder": "triangle", "n_centroids": 8000, "precision": "bfloat16"},
+}
 
 
-def end_to_end(archive):
-    """Run the default command in a fresh data directory: its JSON, wall seconds, peak GiB."""
-    with tempfile.TemporaryDirectory(prefix="bench-kmeans-") as tmp:
-        env = dict(os.environ, LINCLASS_DATA=tmp)
-        command = [sys.executable, "-m", "linclass", "train", "--data", str(archive),
-                   "--features", "kmeans", "--json", "--out", str(Path(tmp) / "model.npz")]
-        start = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-        seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB
-    return json.loads(done.stdout), seconds, peak
+def cpu_gflops(fn, flop, repeats=2):
+    """GFLOP per CPU second of ``fn()`` (best of ``repeats`` after one warm-up call)."""
+    fn()
+    best = np.inf
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return flop / best / 1e9
 
 
-def staged_run(dataset, train_idx, val_idx, losses=(None,), **kmeans_params):
-    """One in-process run: ``({loss: (val acc, train acc, seconds)}, {stage: seconds})``.
+def speed_rows():
+    """Encoding throughput per core against sgemm: markdown lines."""
+    from linclass.features import KMeansFeatures
+    from linclass.features._encoding import single_threaded, torch_available
 
-    ``losses``: the classifiers fitted on the same features (``None``: the default one).
-    """
+    images = np.random.default_rng(0).integers(0, 256, (64, 32, 32, 3), dtype=np.uint8)
+    k = 6000
+    base = KMeansFeatures(n_centroids=k, n_patches=20_000, centroids="patches",
+                          n_threads=1).fit(images, rng=0)
+    lines = []
+    with single_threaded():
+        a = np.random.default_rng(1).random((2048, 2048), dtype=np.float32)
+        sgemm = cpu_gflops(lambda: a @ a, 2 * 2048 ** 3, repeats=3)
+        lines += ["## Encoding speed per core against sgemm (K = 6,000, 64 images)", "",
+                  f"sgemm (NumPy's BLAS, 2048^3, one thread): **{sgemm:.0f} GFLOP/s** per "
+                  "CPU second.", "",
+                  "| encoder | product | precision | fused (Numba) | GFLOP/s per CPU s "
+                  "| share of sgemm |", "|---|---|---|---|---|---|"]
+        variants = [("numpy", "float32")]
+        if torch_available():
+            variants += [("torch", "float32"), ("torch", "bfloat16")]
+        for encoder in ("triangle", "soft", "nearest"):
+            for library, precision in variants:
+                extractor = KMeansFeatures.from_state(
+                    base.params() | {"encoder": encoder, "precision": precision},
+                    base.arrays())
+                coder = extractor.encoder_for(images.shape[1:], library=library)
+                rate = cpu_gflops(lambda c=coder: c.encode(images),
+                                  len(images) * FLOP_PER_CODEWORD * k)
+                lines.append(f"| {encoder} | {library} | {precision} "
+                             f"| {'yes' if coder.fused and encoder != 'nearest' else 'no'} "
+                             f"| {rate:.0f} | {rate / sgemm:.0%} |")
+    return lines
+
+
+def one(settings, lambdas):
+    """One frontier configuration in this process: a dict of results (printed as JSON)."""
+    from linclass.data import load, train_val_split
+    from linclass.features import FeaturePipeline
+    from linclass.ridge import gram_stats, solve_stats
+
     seconds = {}
     clock = time.perf_counter()
-    pipe = FeaturePipeline.from_spec("kmeans", cache=False, kmeans=kmeans_params)
-    x_train = pipe.fit_transform(dataset.images[train_idx], rng=0)
+    dataset = load(str(ARCHIVE))
+    train, held_out = train_val_split(dataset.labels, N_HELD_OUT, seed=0)
+    seconds["decode"] = time.perf_counter() - clock
+    pipe = FeaturePipeline.from_spec("kmeans", cache=False, kmeans=settings)
+    clock, cpu = time.perf_counter(), time.process_time()
+    x_train = pipe.fit_transform(dataset.images[train], rng=0)
     extractor = pipe.extractors[0]
-    seconds.update({f"fit: {k}": v for k, v in extractor.seconds_.items()})
-    seconds["transform 49,000 + standardize"] = (time.perf_counter() - clock
-                                                 - sum(extractor.seconds_.values()))
+    fit_seconds = sum(extractor.seconds_.values())
+    seconds["patches + whitening"] = extractor.seconds_["patches"] + extractor.seconds_[
+        "whitening"]
+    seconds["codebook"] = extractor.seconds_["codebook"]
+    seconds["encode 40,000"] = time.perf_counter() - clock - fit_seconds
     clock = time.perf_counter()
-    x_val = pipe.transform(dataset.images[val_idx])
-    seconds["transform 1,000 validation"] = time.perf_counter() - clock
-    y_train, y_val = dataset.labels[train_idx], dataset.labels[val_idx]
-    scores = {}
-    for loss in losses:
-        clock = time.perf_counter()
-        clf = LinearClassifier.from_config(default_config("kmeans", loss))
-        clf.fit(x_train, y_train, validation_data=(x_val, y_val))
-        scores[clf.loss] = (clf.score(x_val, y_val), clf.score(x_train, y_train),
-                            time.perf_counter() - clock)
-    return scores, seconds
+    x_held = pipe.transform(dataset.images[held_out])
+    seconds["encode 10,000"] = time.perf_counter() - clock
+    encode_cpu = time.process_time() - cpu  # includes the (small) fit
+    clock = time.perf_counter()
+    y_train, y_held = dataset.labels[train], dataset.labels[held_out]
+    stats = gram_stats(x_train, y_train, 10)
+    accuracy = {}
+    for i, lam in enumerate(lambdas):
+        W, b = solve_stats(stats, lam)
+        if i == 0:
+            seconds["solve (Gram + Cholesky)"] = time.perf_counter() - clock
+        clock_predict = time.perf_counter()
+        scores = x_held @ W.astype(np.float32) + b.astype(np.float32)
+        accuracy[lam] = float((scores.argmax(axis=1) == y_held).mean())
+        if i == 0:
+            seconds["predict 10,000"] = time.perf_counter() - clock_predict
+    flop = len(dataset.images) * FLOP_PER_CODEWORD * extractor.n_centroids
+    encode_seconds = seconds["encode 40,000"] + seconds["encode 10,000"]
+    return {"features": x_train.shape[1], "accuracy": accuracy, "seconds": seconds,
+            "gflops_wall": flop / encode_seconds / 1e9, "gflops_cpu": flop / encode_cpu / 1e9}
 
 
-def earlier_end_to_end():
-    """The end-to-end section of the existing results file (its lines), or ``[]``."""
-    if not RESULTS.is_file():
-        return []
-    lines = RESULTS.read_text().splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith(E2E_HEADING)), None)
-    if start is None:
-        return []
-    section = list(itertools.takewhile(
-        lambda line: not line.startswith(("## ", "- machine:", "(Kept from")), lines[start + 1:]))
-    while section and not section[-1]:
-        section.pop()
-    return [lines[start], *section,
-            "", "(Kept from an earlier run; the footer below describes the latest run.)", ""]
+def run_child(settings, lambdas):
+    """:func:`one` in a child process: its result and peak resident memory (GiB)."""
+    command = [sys.executable, "-m", "benchmarks.bench_kmeans", "--one", json.dumps(settings),
+               "--lambdas", ",".join(map(str, lambdas))]
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen(command, stdout=out, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if child.returncode:
+        raise RuntimeError(f"{command} failed ({child.returncode}): {text[-2000:]}")
+    return json.loads(text.splitlines()[-1]), usage.ru_maxrss / 2**20
+
+
+def frontier_row(name, settings, result, peak, lambdas, sgemm_core):
+    s = result["seconds"]
+    from linclass.features import KMeansFeatures
+
+    e = KMeansFeatures(**settings)
+    accs = result["accuracy"]
+    best = max(accs, key=accs.get)
+    per_lambda = ", ".join(f"{float(lam):g}: {a:.4f}" for lam, a in accs.items())
+    stages = "; ".join(f"{k} {v:.0f}" for k, v in s.items())
+    return (f"| {name} | {e.encoder} | {e.centroids} | {e.pooling} | {e.n_centroids} "
+            f"| {e.precision} | {result['features']} | **{accs[best]:.4f}** (λ {float(best):g}) "
+            f"| {per_lambda} | {sum(s.values()):.0f} | {stages} "
+            f"| {result['gflops_cpu']:.0f} ({result['gflops_cpu'] / sgemm_core:.0%}) "
+            f"| {peak:.2f} | {os.getloadavg()[0]:.1f} |")
+
+
+def end_to_end():
+    """The default command, cold, holding out 10,000: (JSON, wall seconds, peak GiB)."""
+    with tempfile.TemporaryDirectory(prefix="bench-kmeans-") as tmp:
+        env = dict(os.environ, LINCLASS_DATA=tmp)
+        command = [sys.executable, "-m", "linclass", "train", "--data", str(ARCHIVE),
+                   "--features", "kmeans", "--val-size", str(N_HELD_OUT), "--json", "--out",
+                   str(Path(tmp) / "model.npz")]
+        start = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+        text = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"{command} failed")
+    return json.loads(text), seconds, usage.ru_maxrss / 2**20
 
 
 def write(lines, load_avg):
@@ -110,61 +204,48 @@ def write(lines, load_avg):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--ks", default="100,400,1600,4000,6000",
-                        help="K values for the accuracy table")
-    parser.add_argument("--baselines", type=int, default=1600,
-                        help="K for the random-patch, random-direction and unmirrored "
-                             "codebooks (0: skip)")
-    parser.add_argument("--compare", type=int, default=1600,
-                        help="K at which the minibatch SVM is fitted too (0: skip)")
-    parser.add_argument("--eps", default="0.1",
-                        help="whitening_eps values tried at --baselines centroids")
-    parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end command")
+    parser.add_argument("--configs", default=",".join(CONFIGS),
+                        help="names of CONFIGS to run, in order")
+    parser.add_argument("--lambdas", default="1e-4,3e-4,1e-3,3e-3",
+                        help="reg_strength values solved on the same Gram matrix")
+    parser.add_argument("--speed-only", action="store_true", help="only section 1")
+    parser.add_argument("--e2e", action="store_true", help="also the default command")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # a child: one configuration
     args = parser.parse_args(argv)
+    lambdas = [float(v) for v in args.lambdas.split(",")]
+    if args.one is not None:
+        print(json.dumps(one(json.loads(args.one), lambdas)))
+        return
     load_avg = os.getloadavg()
-    lines = ["# k-means features (Coates, Lee & Ng 2011) on CIFAR-10", ""]
-    if args.no_cli:
-        lines += earlier_end_to_end()
-    else:
-        result, seconds, peak = end_to_end(ARCHIVE)
-        lines += [
-            "## Default end to end: `linclass train --data <archive> --features kmeans`", "",
-            "| validation accuracy | train accuracy | wall time | peak memory |",
-            "|---|---|---|---|",
-            f"| {result['val_accuracy']:.4f} | {result['train_accuracy']:.4f} "
-            f"| {seconds:.0f} s ({seconds / 60:.1f} min) | {peak:.2f} GiB |", "",
-            "Cold run: a fresh `$LINCLASS_DATA`, so JPEG decoding and the features of all "
-            "50,000 images are included; validation = 1,000 held-out images (seed 0). "
-            "Defaults: K = 6,000 mirrored (12,000 features), whitening eps 1, least squares "
-            "solved exactly.", ""]
+    lines = ["# Learned single-layer features on CIFAR-10: speed and frontier", ""]
+    lines += speed_rows()
+    sgemm_core = float(lines[4].split("**")[1].split()[0])
+    write(lines, load_avg)
+    if args.speed_only:
+        return
+    lines += ["", "## Frontier on a 40,000 / 10,000 split of the training archive", "",
+              "Held-out accuracy on the 10,000 images (no official test set is here); exact "
+              "least squares at each λ (reg_strength) on standardized features; seconds per "
+              "stage (wall, under the load in the last column); encoding GFLOP/s per CPU "
+              "second (both cores, incl. the codebook fit) and its share of one core's sgemm; "
+              "peak resident memory of the child process.", "",
+              "| config | encoder | dictionary | pooling | K | precision | features "
+              "| held-out acc (best λ) | acc per λ | total s | seconds per stage "
+              "| encoding GFLOP/s per CPU s (share of sgemm) | peak GiB | load |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name in filter(None, args.configs.split(",")):
+        result, peak = run_child(CONFIGS[name], lambdas)
+        lines.append(frontier_row(name, CONFIGS[name], result, peak, lambdas, sgemm_core))
         write(lines, load_avg)
-
-    dataset = load(str(ARCHIVE))
-    train_idx, val_idx = train_val_split(dataset.labels, N_VAL, seed=0)
-    lines += ["## Accuracy against K (in process; seconds per stage)", "",
-              "| codebook | mirror | whitening eps | K | features | classifier | val acc "
-              "| train acc | total s | seconds per stage |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
-    eps = KMeansFeatures().whitening_eps
-    runs = [("kmeans", int(k), True, eps) for k in args.ks.split(",") if k]
-    if args.baselines:
-        runs += [("patches", args.baselines, True, eps), ("random", args.baselines, True, eps),
-                 ("kmeans", args.baselines, False, eps)]
-        runs += [("kmeans", args.baselines, True, float(e)) for e in args.eps.split(",") if e]
-    for centroids, k, mirror, whitening_eps in runs:
-        losses = (None, "svm") if (k == args.compare and centroids == "kmeans" and mirror
-                                   and whitening_eps == eps) else (None,)
-        scores, seconds = staged_run(dataset, train_idx, val_idx, losses, n_centroids=k,
-                                     centroids=centroids, mirror=mirror,
-                                     whitening_eps=whitening_eps)
-        stages = "; ".join(f"{name} {s:.1f}" for name, s in seconds.items())
-        features = (2 if mirror else 4) * k
-        for loss, (val, train, fit_seconds) in scores.items():
-            total = sum(seconds.values()) + fit_seconds
-            lines.append(f"| {centroids} | {'yes' if mirror else 'no'} | {whitening_eps:g} "
-                         f"| {k} | {features} "
-                         f"| {loss} ({default_config('kmeans', loss).optimizer}) | {val:.4f} "
-                         f"| {train:.4f} | {total:.0f} | {stages}; classifier {fit_seconds:.1f} |")
+    if args.e2e:
+        result, seconds, peak = end_to_end()
+        lines += ["", "## Default end to end: `linclass train --data <archive> --features "
+                  "kmeans --val-size 10000`", "",
+                  "| held-out accuracy (10,000) | train accuracy | wall time | peak memory "
+                  "| load |", "|---|---|---|---|---|",
+                  f"| {result['val_accuracy']:.4f} | {result['train_accuracy']:.4f} "
+                  f"| {seconds:.0f} s ({seconds / 60:.1f} min) | {peak:.2f} GiB "
+                  f"| {os.getloadavg()[0]:.1f} |"]
         write(lines, load_avg)
 
 

@@ -157,3 +157,29 @@ def test_bad_encoder_settings_are_one_line_errors(kwargs, message):
     with pytest.raises(ValueError) as info:
         KMeansFeatures(**kwargs)
     assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize("encoder", ["triangle", "soft"])
+def test_torch_product_equals_numpy(fitted, encoder):
+    pytest.importorskip("torch")
+    base, images = fitted
+    extractor = variant(base, encoder=encoder, threshold=0.1)
+    shape = images.shape[1:]
+    np.testing.assert_allclose(
+        extractor.encoder_for(shape, library="torch").encode(images),
+        extractor.encoder_for(shape, library="numpy").encode(images), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("encoder", ["triangle", "soft"])
+def test_bfloat16_products_are_close_and_fused_equals_unfused(fitted, encoder):
+    pytest.importorskip("torch")
+    pytest.importorskip("numba")
+    base, images = fitted
+    low = variant(base, encoder=encoder, threshold=0.1, precision="bfloat16")
+    shape = images.shape[1:]
+    fused = low.encoder_for(shape, fused=True).encode(images)
+    np.testing.assert_allclose(fused, low.encoder_for(shape, fused=False).encode(images),
+                               rtol=1e-5, atol=1e-5 * np.abs(fused).max())
+    exact = variant(low, precision="float32").transform(images)
+    error = np.abs(fused - exact).max() / np.abs(exact).max()
+    assert 0 < error < 0.03  # bfloat16 rounding (2^-9 relative) on inputs and products
