@@ -42,7 +42,9 @@ RESULTS = RESULTS_DIR / "kmeans.md"
 N_HELD_OUT = 10_000
 FLOP_PER_CODEWORD = 2 * 729 * 108  # one 32 x 32 image, 6 x 6 x 3 patches at stride 1
 
-#: name -> KMeansFeatures settings (the rest default), in the order they are run.
+#: name -> KMeansFeatures settings (the rest default), in the order they are run; "readout":
+#: "float32" solves with :class:`linclass.features._kmeans_readout.Float32Gram` instead of
+#: :mod:`linclass.ridge` (float64 Gram).
 CONFIGS = {
     "soft-1600-bf16": {"encoder": "soft", "n_centroids": 1600, "precision": "bfloat16"},
     "soft-1600": {"encoder": "soft", "n_centroids": 1600},
@@ -58,6 +60,11 @@ CONFIGS = {
     "triangle-1600-thirds-bf16": {"encoder": "triangle", "n_centroids": 1600,
                                   "pooling": "thirds", "precision": "bfloat16"},
     "triangle-8000-bf16": {"encoder": "triangle", "n_centroids": 8000, "precision": "bfloat16"},
+    # wider than linclass.ridge's float64 Gram fits in 12 GiB: the float32 read-out
+    "soft-6000-bf16-f32": {"encoder": "soft", "n_centroids": 6000, "precision": "bfloat16",
+                           "readout": "float32"},
+    "soft-3000-thirds-bf16-f32": {"encoder": "soft", "n_centroids": 3000, "pooling": "thirds",
+                                  "precision": "bfloat16", "readout": "float32"},
 }
 
 
@@ -111,8 +118,11 @@ def one(settings, lambdas):
     """One frontier configuration in this process: a dict of results (printed as JSON)."""
     from linclass.data import load, train_val_split
     from linclass.features import FeaturePipeline
+    from linclass.features._kmeans_readout import Float32Gram
     from linclass.ridge import gram_stats, solve_stats
 
+    settings = dict(settings)
+    float32_readout = settings.pop("readout", "float64") == "float32"
     seconds = {}
     clock = time.perf_counter()
     dataset = load(str(ARCHIVE))
@@ -133,10 +143,14 @@ def one(settings, lambdas):
     encode_cpu = time.process_time() - cpu  # includes the (small) fit
     clock = time.perf_counter()
     y_train, y_held = dataset.labels[train], dataset.labels[held_out]
-    stats = gram_stats(x_train, y_train, 10)
+    if float32_readout:
+        del pipe  # the pipeline's copies; only the features are needed now
+        gram = Float32Gram(x_train, y_train, 10)
+    else:
+        stats = gram_stats(x_train, y_train, 10)
     accuracy = {}
     for i, lam in enumerate(lambdas):
-        W, b = solve_stats(stats, lam)
+        W, b = gram.solve(lam) if float32_readout else solve_stats(stats, lam)
         if i == 0:
             seconds["solve (Gram + Cholesky)"] = time.perf_counter() - clock
         clock_predict = time.perf_counter()
@@ -169,13 +183,15 @@ def frontier_row(name, settings, result, peak, lambdas, sgemm_core):
     s = result["seconds"]
     from linclass.features import KMeansFeatures
 
-    e = KMeansFeatures(**settings)
+    e = KMeansFeatures(**{k: v for k, v in settings.items() if k != "readout"})
+    readout = settings.get("readout", "float64")
     accs = result["accuracy"]
     best = max(accs, key=accs.get)
     per_lambda = ", ".join(f"{float(lam):g}: {a:.4f}" for lam, a in accs.items())
     stages = "; ".join(f"{k} {v:.0f}" for k, v in s.items())
     return (f"| {name} | {e.encoder} | {e.centroids} | {e.pooling} | {e.n_centroids} "
-            f"| {e.precision} | {result['features']} | **{accs[best]:.4f}** (λ {float(best):g}) "
+            f"| {e.precision} | {result['features']} ({readout} Gram) "
+            f"| **{accs[best]:.4f}** (λ {float(best):g}) "
             f"| {per_lambda} | {sum(s.values()):.0f} | {stages} "
             f"| {result['gflops_cpu']:.0f} ({result['gflops_cpu'] / sgemm_core:.0%}) "
             f"| {peak:.2f} | {os.getloadavg()[0]:.1f} |")
