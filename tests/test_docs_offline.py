@@ -98,3 +98,15 @@ def test_language_switch_links_to_existing_pages_both_ways():
     switch = re.search(r'linclass-lang-switch[^"]*" href="([^"]+)"', ko_tutorial.read_text("utf-8"))
     assert (ko_tutorial.parent / switch.group(1)).resolve() == (
         HTML / "tutorials" / f"{TUTORIALS[0]}.html").resolve()
+
+
+def test_every_relative_link_leads_to_a_file_of_the_site():
+    link = re.compile(r"<a\b[^>]*?\bhref\s*=\s*\"([^\"#]+)(#[^\"]*)?\"", re.IGNORECASE)
+    broken = []
+    for page in site_pages():
+        for url, _ in link.findall(page.read_text(encoding="utf-8", errors="replace")):
+            if REMOTE.match(url) or url.startswith(("mailto:", "javascript:", "data:")):
+                continue
+            if not (page.parent / url.split("?")[0]).resolve().exists():
+                broken.append(f"{page.relative_to(HTML)}: {url}")
+    assert not broken, "\n".join(broken[:20])
