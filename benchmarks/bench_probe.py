@@ -97,7 +97,7 @@ def probe(n=100_000, d=768, c=100, seed=0):
     out = []
     for rows in (n, 10_000, 10_000):
         y = rng.integers(0, c, rows)
-        X = rng.standard_normal((rows, d), dtype=np.float32) * np.float32(4.0)
+        X = rng.standard_normal((rows, d), dtype=np.float32) * np.float32(8.0)
         X += means[y]
         X /= np.linalg.norm(X, axis=1, keepdims=True)
         out += [X, y]

@@ -7,6 +7,7 @@ from sklearn.preprocessing import StandardScaler
 
 from linclass.config import TrainConfig
 from linclass.data import train_val_split
+from linclass.objective import loss_parts
 from linclass.ridge import RidgePath, gram_stats, solve_least_squares
 from linclass.solvers import SOLVERS, Problem, accuracy
 from linclass.solvers._regpath import GRID_SIZE, choose, reg_grid, select
@@ -38,16 +39,27 @@ def test_path_chooses_the_lambda_of_independent_fits(split, loss, solver):
     config = TrainConfig(loss=loss, solver=solver, tol=1e-6)
     problem = Problem(X, y, 10, validation=(X_val, y_val))
     chosen = select(problem, config, SOLVERS[solver], patience=None)
-    brute = []
+    brute, losses = [], []
     for lam in reg_grid(X):  # cold starts, one independent fit per lambda
         fit = train(X, y, TrainConfig(**{**config.to_dict(), "reg_strength": float(lam)}),
                     n_classes=10)
         brute.append((float(lam), accuracy(X_val, y_val, fit.W, fit.b)))
+        losses.append(loss_parts(fit.W, fit.b, X_val, y_val, loss=loss, reg="none").data_loss)
     assert [lam for lam, _ in chosen["reg_path"]] == [lam for lam, _ in brute]
     np.testing.assert_allclose([a for _, a in chosen["reg_path"]], [a for _, a in brute],
                                atol=1.5 / len(y_val))  # at most one row near a boundary
-    assert chosen["reg_strength"] == brute[choose(brute)][0]
+    # the loss too, down to the chosen lambda (below it, at lambda ~ 1e-6, the flat squared
+    # hinge leaves a range of solutions within tol: the warm start stays in place)
+    upto = choose(brute, losses) + 1
+    np.testing.assert_allclose(chosen["val_losses"][:upto], losses[:upto], rtol=1e-2)
+    assert chosen["reg_strength"] == brute[choose(brute, losses)][0]
     assert chosen["converged"]
+
+
+def test_ties_in_accuracy_go_to_the_lower_validation_loss():
+    path = [(10.0, 0.9), (1.0, 1.0), (0.1, 1.0), (0.01, 1.0)]
+    assert choose(path, [2.0, 0.5, 0.2, 0.3]) == 2
+    assert choose(path, [2.0, 0.5, 0.5, 0.5]) == 1
 
 
 def test_patience_stops_after_the_best_and_keeps_its_choice(split):
@@ -80,6 +92,7 @@ def test_history_reports_the_choice_and_refit_uses_validation_rows(split, loss):
     lam = history["reg_strength"]
     assert lam in [point[0] for point in history["reg_path"]]
     assert history["reg_val_accuracy"] == max(acc for _, acc in history["reg_path"])
+    assert len(history["reg_val_loss"]) == len(history["reg_path"])
     assert history["reg_val_accuracy"] > 0.9 and history["refit"]
     fixed = TrainConfig(loss=loss, reg_strength=lam, tol=1e-7)
     both = train(np.concatenate([X, X_val]), np.concatenate([y, y_val]), fixed, n_classes=10)

@@ -168,13 +168,15 @@ def test_auto_rule(loss, reg, expected):
     assert name == expected and solver is SOLVERS[expected]
 
 
-def test_auto_softmax_matches_logistic_regression_on_digits(digits):
-    """No learning rate, lambda chosen on a held-out split (the issue's measured failure of
+def test_softmax_estimator_matches_logistic_regression_on_digits(digits):
+    """No learning rate, converged: LogisticRegression's own lambda (C = 1 <=> lambda =
+    1 / (2 N)) gives its accuracy and log loss (the issue's measured failure of the
     minibatch defaults: 0.864 accuracy and log loss 1.45 against 0.969 and 0.114)."""
     X, y, X_test, y_test = digits
     sk = LogisticRegression().fit(X, y)
-    ours = LinearClassifier(loss="softmax", reg_strength="auto", random_state=0).fit(X, y)
+    ours = LinearClassifier(loss="softmax", reg_strength=1 / (2 * len(y)),
+                            random_state=0).fit(X, y)
     assert ours.history_["solver"] == "lbfgs" and ours.history_["converged"]
     assert ours.score(X_test, y_test) >= sk.score(X_test, y_test) - 0.005
-    assert log_loss(y_test, ours.predict_proba(X_test)) <= \
-        1.1 * log_loss(y_test, sk.predict_proba(X_test))
+    assert log_loss(y_test, ours.predict_proba(X_test)) == pytest.approx(
+        log_loss(y_test, sk.predict_proba(X_test)), rel=0.01)

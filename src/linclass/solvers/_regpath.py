@@ -15,15 +15,18 @@ features (:math:`s = 1`) span scikit-learn's ``LogisticRegression`` from ``C = 0
 
 The path runs from the strongest penalty down (the solution at :math:`\lambda_k` starts the
 solve at :math:`\lambda_{k+1}`: warm starts; the exact solver gets every lambda from one
-eigendecomposition) and measures the validation accuracy of each solution. It stops early
-once the accuracy has fallen below its best :data:`PATIENCE` times (two decades below the
-best lambda: the small-lambda end, where solves are slowest, is rarely the best). The chosen
-lambda has the highest validation accuracy; ties go to the larger lambda (the simpler model).
+eigendecomposition) and measures the validation accuracy and data loss of each solution. The chosen lambda has the
+highest validation accuracy, among ties the lowest validation loss (separable data, where
+many lambdas classify every validation row correctly, then still gets calibrated
+probabilities). The path stops early after :data:`PATIENCE` solutions in a row that do not
+beat the best so far (two decades below it: the small-lambda end, where solves are slowest,
+is rarely the best).
 With ``config.refit`` the model is then fitted again at that lambda on the training and
 validation rows together (as CLIP_benchmark does), warm-started from the chosen solution.
 
 ``history`` gets ``reg_strength`` (the chosen lambda), ``reg_path`` (a list of ``(lambda,
-validation accuracy)`` in the order solved), ``reg_val_accuracy`` (the chosen lambda's
+validation accuracy)`` in the order solved), ``reg_val_loss`` (the validation data loss of
+each), ``reg_val_accuracy`` (the chosen lambda's
 validation accuracy, measured before a refit), ``path_iterations`` and ``refit``.
 
 References
@@ -37,6 +40,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from linclass.objective import loss_parts
 from linclass.solvers._base import Problem, accuracy
 
 __all__ = ["GRID_SIZE", "PATIENCE", "SCALE_ROWS", "choose", "reg_grid", "select", "train_auto"]
@@ -45,7 +49,7 @@ __all__ = ["GRID_SIZE", "PATIENCE", "SCALE_ROWS", "choose", "reg_grid", "select"
 GRID_SIZE = 25
 #: Exponents of the grid's ends, relative to the feature scale s.
 GRID_TOP, GRID_BOTTOM = 2.0, -6.0
-#: Solutions below the best validation accuracy after which the path stops.
+#: Solutions in a row that do not beat the best, after which the path stops.
 PATIENCE = 6
 #: Rows (evenly spaced) on which the feature scale s is measured.
 SCALE_ROWS = 10_000
@@ -65,10 +69,16 @@ def reg_grid(X):
     return scale * np.logspace(GRID_TOP, GRID_BOTTOM, GRID_SIZE)
 
 
-def choose(path):
-    """Index of the chosen point of ``path`` [(lambda, val_accuracy), ...]: the highest
-    accuracy, the first (largest lambda) among ties."""
-    return int(np.argmax([acc for _, acc in path]))
+def choose(path, losses):
+    """Index of the chosen point of ``path`` [(lambda, val_accuracy), ...] with validation
+    data losses ``losses``: the highest accuracy, among ties the lowest loss (then the
+    first, the larger lambda)."""
+    return min(range(len(path)), key=lambda k: (-path[k][1], losses[k], k))
+
+
+def _better(a, b):
+    """Whether the (accuracy, loss) ``a`` beats ``b``."""
+    return a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])
 
 
 def select(problem, config, solver, *, lambdas=None, callback=None, patience=PATIENCE):
@@ -97,17 +107,21 @@ def select(problem, config, solver, *, lambdas=None, callback=None, patience=PAT
     """
     lambdas = reg_grid(problem.X) if lambdas is None else np.asarray(lambdas, np.float64)
     X_val, y_val = problem.validation
-    state = {"path": [], "iterations": [], "converged": True, "best": None, "worse": 0}
+    state = {"path": [], "losses": [], "iterations": [], "converged": True, "best": None,
+             "worse": 0}
 
     def visit(lam, W, b, iterations, converged):
-        acc = accuracy(X_val, y_val, W.astype(X_val.dtype, copy=False),
-                       b.astype(X_val.dtype, copy=False))
+        W, b = W.astype(X_val.dtype, copy=False), b.astype(X_val.dtype, copy=False)
+        acc = accuracy(X_val, y_val, W, b)
+        loss = loss_parts(W, b, X_val, y_val, loss=config.loss, reg="none",
+                          margin=config.margin).data_loss
         state["path"].append((float(lam), acc))
+        state["losses"].append(float(loss))
         state["iterations"].append(int(iterations))
         state["converged"] &= bool(converged)
-        if state["best"] is None or acc > state["best"][1]:
-            state["best"], state["worse"] = (float(lam), acc, W.copy(), b.copy()), 0
-        elif acc < state["best"][1]:
+        if state["best"] is None or _better((acc, loss), state["best"][1:3]):
+            state["best"], state["worse"] = (float(lam), acc, loss, W.copy(), b.copy()), 0
+        else:
             state["worse"] += 1
         if callback is not None:
             callback({"epoch": len(state["path"]) - 1, "epochs": len(lambdas), "loss": None,
@@ -126,10 +140,10 @@ def select(problem, config, solver, *, lambdas=None, callback=None, patience=PAT
             if not visit(lam, result.W, result.b, result.epochs,
                          result.converged is not False):
                 break
-    lam, acc, W, b = state["best"]
+    lam, acc, _, W, b = state["best"]
     return {"reg_strength": lam, "val_accuracy": acc, "W": W, "b": b,
-            "reg_path": state["path"], "path_iterations": state["iterations"],
-            "converged": state["converged"]}
+            "reg_path": state["path"], "val_losses": state["losses"],
+            "path_iterations": state["iterations"], "converged": state["converged"]}
 
 
 def train_auto(problem, config, solver, *, callback=None):
@@ -144,6 +158,7 @@ def train_auto(problem, config, solver, *, callback=None):
         problem = _with_validation_rows(problem)
     result = solver.solve(problem, fixed, init=init)
     result.history.update(reg_strength=chosen["reg_strength"], reg_path=chosen["reg_path"],
+                          reg_val_loss=chosen["val_losses"],
                           reg_val_accuracy=chosen["val_accuracy"],
                           path_iterations=chosen["path_iterations"],
                           path_converged=chosen["converged"], refit=bool(config.refit))
