@@ -231,10 +231,13 @@ def _strongest(g_row, g_col):
     and its squared magnitude: ``g_row, g_col, energy`` of shape (n, rows, cols)."""
     energy = g_row * g_row
     energy += g_col * g_col
-    if len(energy) == 1:
-        return g_row[0], g_col[0], energy[0]
-    best = energy.argmax(axis=0)[np.newaxis]  # like scikit-image's argmax over channels
-    return tuple(np.take_along_axis(a, best, axis=0)[0] for a in (g_row, g_col, energy))
+    best_row, best_col, best = g_row[0], g_col[0], energy[0]
+    for k in range(1, len(energy)):  # like scikit-image's argmax over the channels
+        stronger = energy[k] > best
+        np.copyto(best_row, g_row[k], where=stronger)
+        np.copyto(best_col, g_col[k], where=stronger)
+        np.maximum(best, energy[k], out=best)
+    return best_row, best_col, best
 
 
 def _cell_histograms(batch, dtype, orientations, pixels_per_cell, signed, channel_mode,
