@@ -5,8 +5,8 @@ The CLI turns each of them into ``linclass: <message>`` on stderr and exit statu
 """
 
 __all__ = [
-    "DataError", "DivergenceError", "LinclassError", "ModelFileError", "NotFittedError",
-    "check_fitted",
+    "FIT_MESSAGE", "DataError", "DivergenceError", "LinclassError", "ModelFileError",
+    "NotFittedError", "check_fitted",
 ]
 
 
@@ -30,11 +30,16 @@ class NotFittedError(LinclassError, ValueError, AttributeError):
     """A model, extractor or transform used before it was fitted.
 
     Derives from ``ValueError`` and ``AttributeError`` like scikit-learn's ``NotFittedError``,
-    so code written for scikit-learn catches it.
+    so code written for scikit-learn catches it. (:class:`linclass.LinearClassifier`, a
+    scikit-learn estimator, raises scikit-learn's own class with the same wording.)
     """
 
 
+#: The wording of every not-fitted error: ``FIT_MESSAGE % {"name": ...}`` then the fix.
+FIT_MESSAGE = "%(name)s is not fitted yet; "
+
+
 def check_fitted(obj, fitted, fix):
-    """Raise :class:`NotFittedError` unless ``fitted``: "<Class> is not fitted yet; <fix>"."""
+    """Raise :class:`NotFittedError` unless ``fitted``: "<Class> is not fitted yet; <fix>."."""
     if not fitted:
-        raise NotFittedError(f"{type(obj).__name__} is not fitted yet; {fix}.")
+        raise NotFittedError(FIT_MESSAGE % {"name": type(obj).__name__} + f"{fix}.")
