@@ -35,6 +35,15 @@ def choose(config, problem, can):
        one_vs_all), L1 and the elastic net, and data larger than memory.
 
     ``can(name)`` tells whether the solver ``name`` supports ``config``.
+
+    Why the non-smooth hinges stay with minibatch descent: their objectives have no
+    gradient at the hinge's kink, where the solution lies (the support vectors sit on the
+    margin), so L-BFGS's curvature pairs and its gradient-norm stopping rule do not apply.
+    The converged methods of the field are liblinear's dual coordinate descent (Hsieh et al.,
+    ICML 2008) and Crammer-Singer's dual solver: sequential per-row updates that need a
+    compiled loop, which linclass does not ship (a NumPy row loop is ~1,000x slower). The
+    converged alternative within linclass is the squared hinge (``loss="squared_hinge"``,
+    the L2-SVM that ``LinearSVC`` solves by default), which L-BFGS minimizes to ``tol``.
     """
     if can("exact") and not problem.sparse:
         return "exact"
