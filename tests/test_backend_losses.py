@@ -139,8 +139,8 @@ def test_classifier_on_torch_learns_the_numpy_weights(dtype, rtol, loss):
 
     X, y = load_digits(return_X_y=True)
     X = (X / 16).astype(dtype)
-    params = {"loss": loss, "optimizer": "momentum", "lr": 0.05, "epochs": 3,
-              "batch_size": 64, "random_state": 3}
+    params = {"loss": loss, "solver": "minibatch", "optimizer": "momentum", "lr": 0.05,
+              "epochs": 3, "batch_size": 64, "random_state": 3}
     cpu = LinearClassifier(**params).fit(X, y)
     on_torch = LinearClassifier(**params, device="torch").fit(X, y)
     assert type(on_torch.coef_) is np.ndarray and on_torch.coef_.dtype == dtype
