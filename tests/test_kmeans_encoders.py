@@ -183,3 +183,20 @@ def test_bfloat16_products_are_close_and_fused_equals_unfused(fitted, encoder):
     exact = variant(low, precision="float32").transform(images)
     error = np.abs(fused - exact).max() / np.abs(exact).max()
     assert 0 < error < 0.03  # bfloat16 rounding (2^-9 relative) on inputs and products
+
+
+@pytest.mark.parametrize(("encoder", "pooling"), CASES)
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_tensor_path_equals_the_cpu_path(fitted, encoder, pooling, precision):
+    """device="torch" (the GPU path's tensor operations, on CPU PyTorch) = device="cpu"."""
+    pytest.importorskip("torch")
+    base, images = fitted
+    cpu = variant(base, encoder=encoder, pooling=pooling, precision=precision, threshold=0.1,
+                  n_nearest=4)
+    expected = cpu.transform(images)
+    tensors = variant(cpu, device="torch").transform(images)
+    scale = np.abs(expected).max()
+    if encoder == "nearest":
+        assert np.mean(np.abs(tensors - expected) > 1e-3) < 2e-3
+    else:
+        np.testing.assert_allclose(tensors, expected, rtol=1e-4, atol=1e-4 * scale)

@@ -45,7 +45,8 @@ from linclass.features._patches import patch_grid, patch_rows, standardize_patch
 
 __all__ = ["ENCODERS", "POOLINGS", "PRECISIONS", "Encoder", "activations",
            "bfloat16_to_float32", "encode_reference", "fold_mirror", "fused_available",
-           "half_weights", "region_weights", "single_threaded", "torch_available"]
+           "half_weights", "region_weights", "single_threaded", "tensor_activations",
+           "torch_available"]
 
 #: Encoder names (module docstring).
 ENCODERS = ("triangle", "soft", "nearest")
@@ -151,6 +152,19 @@ def activations(y, encoder, threshold, n_nearest):
     return np.fmax(y, 0, out=y)
 
 
+def tensor_activations(y, encoder, threshold, n_nearest):
+    """:func:`activations` on a PyTorch tensor ``y`` (P, K) float32 (any device)."""
+    import torch
+
+    if encoder == "soft":
+        return torch.cat([(y - threshold).clamp(min=0), (-y - threshold).clamp(min=0)], dim=1)
+    if encoder == "nearest":
+        kth = torch.kthvalue(y, n_nearest, dim=1, keepdim=True).values
+        return (y <= kth).to(y.dtype)
+    z = y.clamp(min=0).sqrt()
+    return (z.mean(dim=1, keepdim=True) - z).clamp(min=0)
+
+
 def encode_reference(images, mean, whitening, centroids, receptive_field, stride=1,
                      norm_eps=10.0, encoder="triangle", pooling="quadrants", threshold=0.25,
                      n_nearest=1, mirror=False):
@@ -232,6 +246,9 @@ class Encoder:
         the activations computed in float32).
     fused : bool or None
         The fused kernels (Numba) or the NumPy path; ``None``: fused when Numba is installed.
+    device : {"cpu", "torch", "cuda", "cuda:N"}
+        ``"cpu"``: the blocked CPU path above; otherwise every step after the patches runs as
+        PyTorch tensor operations on that device (``"torch"``: PyTorch on the CPU).
     library : {"torch", "numpy"} or None
         Who multiplies: PyTorch (always for bfloat16) or NumPy's BLAS; ``None``: PyTorch when
         installed (its MKL
@@ -243,7 +260,7 @@ class Encoder:
 
     def __init__(self, mean, whitening, centroids, image_shape, receptive_field, stride,
                  norm_eps, encoder, pooling, threshold, n_nearest, mirror,
-                 precision="float32", fused=None, library=None):
+                 precision="float32", device="cpu", fused=None, library=None):
         height, width, _ = image_shape
         rf, s = receptive_field, stride
         self.rf, self.stride, self.norm_eps = rf, s, norm_eps
@@ -251,7 +268,8 @@ class Encoder:
         self.threshold, self.n_nearest = np.float32(threshold), int(n_nearest)
         self.fused = fused_available() if fused is None else fused
         self.precision = precision
-        if precision == "bfloat16":
+        self.device = device
+        if precision == "bfloat16" or device != "cpu":
             library = "torch"
         library = library or ("torch" if torch_available() else "numpy")
         self.torch = importlib.import_module("torch") if library == "torch" else None
@@ -260,7 +278,9 @@ class Encoder:
         self.shift = mean @ whitening  # (D,): x_w = x @ W - m @ W
         self.matrix = codebook_matrix(centroids, encoder)
         if self.torch is not None:
-            self.matrix = self.torch.from_numpy(self.matrix).to(getattr(self.torch, precision))
+            target = "cpu" if device in ("cpu", "torch") else device
+            self.matrix = self.torch.from_numpy(self.matrix).to(
+                target, getattr(self.torch, precision))
         row_weights = region_weights((height - rf) // s + 1, pooling)
         col_weights = region_weights((width - rf) // s + 1, pooling)
         self.regions = (len(row_weights), len(col_weights))
@@ -297,6 +317,8 @@ class Encoder:
 
     def encode(self, images):
         """Pooled activations of a block of images: (n, n_features) float32."""
+        if self.device != "cpu":
+            return self._encode_tensors(images)
         n = len(images)
         x = self.patches(images)  # (n * positions, D + 2)
         positions = self.pool.shape[1]
@@ -318,6 +340,21 @@ class Encoder:
                     kernel(block, self.position_regions[chunk], self.position_weights[chunk],
                            out[i], self.threshold)
         pooled = out.reshape(n, *self.regions, signs, self.k)
+        return fold_mirror(pooled) if self.mirror else pooled.reshape(n, -1)
+
+    def _encode_tensors(self, images):
+        """:meth:`encode` with PyTorch tensors on ``device`` after the patches."""
+        torch = self.torch
+        x = torch.from_numpy(self.patches(images)).to(self.matrix.device, self.matrix.dtype)
+        pool = torch.from_numpy(self.pool).to(self.matrix.device)  # (R, positions)
+        n, positions = len(images), self.pool.shape[1]
+        signs = n_signs(self.encoder)
+        out = torch.empty((n, len(self.pool), signs * self.k), device=self.matrix.device)
+        for i in range(n):
+            y = (x[i * positions:(i + 1) * positions] @ self.matrix).float()  # (P, K)
+            out[i] = pool @ tensor_activations(y, self.encoder, float(self.threshold),
+                                               self.n_nearest)
+        pooled = out.cpu().numpy().reshape(n, *self.regions, signs, self.k)
         return fold_mirror(pooled) if self.mirror else pooled.reshape(n, -1)
 
     def _product(self, x, z):

@@ -32,6 +32,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from linclass._validation import fail
+from linclass.backend import check_device
 from linclass.features._base import Extractor, check_images
 from linclass.features._encoding import (
     ENCODERS,
@@ -108,6 +109,11 @@ class KMeansFeatures(Extractor):
         Inputs of the encoding's matrix product. ``"bfloat16"`` (needs PyTorch) runs on the
         bfloat16 matrix units of recent x86 CPUs (AMX), several times faster; the products
         carry a relative error of about 2^-9 and the activations are float32.
+    device : {"cpu", "torch", "cuda", "cuda:N"}
+        Where the encoding runs after the patches are cut: ``"cpu"`` (fused kernels, the
+        measured path); or PyTorch tensor operations on the CPU (``"torch"``) or a GPU. The
+        GPU path is tested equal to the CPU one on CPU PyTorch only: no GPU was available to
+        measure it. The codebook is learned on the CPU either way.
     block_images : int
         Images per encoding block (bounds the temporaries: about ``block * positions * 4 D``
         bytes plus ``n_threads * 4`` MiB of products).
@@ -145,12 +151,14 @@ class KMeansFeatures(Extractor):
     name = "kmeans"
     param_names = ("n_centroids", "receptive_field", "stride", "n_patches", "whitening_eps",
                    "norm_eps", "centroids", "max_iter", "mirror", "encoder", "pooling",
-                   "threshold", "n_nearest", "precision", "block_images", "n_threads")
+                   "threshold", "n_nearest", "precision", "device", "block_images",
+                   "n_threads")
 
     def __init__(self, n_centroids=6000, receptive_field=6, stride=1, n_patches=200_000,
                  whitening_eps=1.0, norm_eps=10.0, centroids="kmeans", max_iter=10,
                  mirror=True, encoder="triangle", pooling="quadrants", threshold=0.25,
-                 n_nearest=None, precision="float32", block_images=32, n_threads=None):
+                 n_nearest=None, precision="float32", device="cpu", block_images=32,
+                 n_threads=None):
         for name, value in (("n_centroids", n_centroids), ("receptive_field", receptive_field),
                             ("stride", stride), ("n_patches", n_patches),
                             ("max_iter", max_iter), ("block_images", block_images)):
@@ -175,6 +183,7 @@ class KMeansFeatures(Extractor):
         if precision == "bfloat16" and not torch_available():
             raise fail("precision", "'float32' when PyTorch is not installed", repr(precision),
                        "Install the torch extra (pip install 'linclass[torch]').")
+        check_device(device)
         if n_patches < n_centroids:
             raise fail("n_patches", f"at least n_centroids ({n_centroids})", n_patches)
         if not isinstance(mirror, bool | np.bool_):
@@ -196,6 +205,7 @@ class KMeansFeatures(Extractor):
         self.threshold = float(threshold)
         self.n_nearest = None if n_nearest is None else int(n_nearest)
         self.precision = precision
+        self.device = device
         self.block_images = int(block_images)
         self.n_threads = n_threads
         self.mean_ = self.whitening_ = self.centroids_ = None
@@ -281,7 +291,7 @@ class KMeansFeatures(Extractor):
         return Encoder(self.mean_, self.whitening_, self.centroids_, image_shape,
                        self.receptive_field, self.stride, self.norm_eps, self.encoder,
                        self.pooling, self.threshold, n_nearest, self.mirror, self.precision,
-                       fused=fused, library=library)
+                       self.device, fused=fused, library=library)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -291,7 +301,7 @@ class KMeansFeatures(Extractor):
         take the values of the encoding they were written with: no ``mirror`` (unmirrored),
         no ``encoder``/``pooling`` (triangle, quadrants)."""
         older = {"mirror": False, "encoder": "triangle", "pooling": "quadrants",
-                 "precision": "float32"}
+                 "precision": "float32", "device": "cpu"}
         return super().from_state({**older, **params}, arrays)
 
     def arrays(self):
