@@ -200,3 +200,14 @@ def test_tensor_path_equals_the_cpu_path(fitted, encoder, pooling, precision):
         assert np.mean(np.abs(tensors - expected) > 1e-3) < 2e-3
     else:
         np.testing.assert_allclose(tensors, expected, rtol=1e-4, atol=1e-4 * scale)
+
+
+def test_auto_precision_is_bfloat16_only_with_pytorch_and_bfloat16_units(monkeypatch):
+    from linclass.features import _encoding
+
+    assert _encoding.resolve_precision("float32") == "float32"
+    expected = "bfloat16" if _encoding.torch_available() and _encoding._bfloat16_units() \
+        else "float32"
+    assert _encoding.resolve_precision("auto") == expected
+    monkeypatch.setattr(_encoding, "torch_available", lambda: False)
+    assert _encoding.resolve_precision("auto") == "float32"

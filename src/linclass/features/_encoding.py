@@ -45,7 +45,8 @@ from linclass.features._patches import patch_grid, patch_rows, standardize_patch
 
 __all__ = ["ENCODERS", "POOLINGS", "PRECISIONS", "Encoder", "activations",
            "bfloat16_to_float32", "encode_reference", "fold_mirror", "fused_available",
-           "half_weights", "region_weights", "single_threaded", "tensor_activations",
+           "half_weights", "region_weights", "resolve_precision", "single_threaded",
+           "tensor_activations",
            "torch_available"]
 
 #: Encoder names (module docstring).
@@ -55,8 +56,9 @@ ENCODERS = ("triangle", "soft", "nearest")
 POOLINGS = ("quadrants", "thirds")
 
 #: Input precisions of the matrix product (activations are float32 either way): bfloat16
-#: needs PyTorch and runs on the AMX / AVX-512-BF16 units of recent x86 CPUs.
-PRECISIONS = ("float32", "bfloat16")
+#: needs PyTorch and runs on the AMX / AVX-512-BF16 units of recent x86 CPUs; "auto" is
+#: bfloat16 where those units and PyTorch are present (:func:`resolve_precision`), else float32.
+PRECISIONS = ("auto", "float32", "bfloat16")
 
 #: Bytes of the (positions, K) float32 product block the encoding computes at a time.
 CHUNK_BYTES = 4 << 20
@@ -210,6 +212,26 @@ def fused_available():
     return importlib.util.find_spec("numba") is not None
 
 
+def resolve_precision(precision):
+    """``"auto"`` resolved on this machine: ``"bfloat16"`` when PyTorch is installed and the
+    CPU has bfloat16 matrix or vector units (Linux ``/proc/cpuinfo`` flags ``amx_bf16`` or
+    ``avx512_bf16``), else ``"float32"``; other values returned as they are."""
+    if precision != "auto":
+        return precision
+    return "bfloat16" if torch_available() and _bfloat16_units() else "float32"
+
+
+@functools.cache
+def _bfloat16_units():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
 def torch_available():
     """Whether PyTorch is installed (the matrix product then runs in it: MKL / oneDNN)."""
     return importlib.util.find_spec("torch") is not None
@@ -241,9 +263,9 @@ class Encoder:
         The ZCA whitening ``(x - mean) @ whitening`` and the codebook (mirror-closed when
         ``mirror``: the last K/2 rows the mirror images of the first K/2).
     image_shape : (H, W, C)
-    precision : {"float32", "bfloat16"}
+    precision : {"auto", "float32", "bfloat16"}
         Of the product's inputs (bfloat16: PyTorch; the product is rounded to bfloat16 and
-        the activations computed in float32).
+        the activations computed in float32); "auto": :func:`resolve_precision`.
     fused : bool or None
         The fused kernels (Numba) or the NumPy path; ``None``: fused when Numba is installed.
     device : {"cpu", "torch", "cuda", "cuda:N"}
@@ -267,7 +289,7 @@ class Encoder:
         self.encoder, self.mirror = encoder, mirror
         self.threshold, self.n_nearest = np.float32(threshold), int(n_nearest)
         self.fused = fused_available() if fused is None else fused
-        self.precision = precision
+        self.precision = precision = resolve_precision(precision)
         self.device = device
         if precision == "bfloat16" or device != "cpu":
             library = "torch"

@@ -105,10 +105,13 @@ class KMeansFeatures(Extractor):
         ``alpha`` of the soft threshold (whitened units; 0.25 in Coates & Ng 2011).
     n_nearest : int or None
         Codewords marked per position by ``"nearest"`` (``None``: K / 10, at least 1).
-    precision : {"float32", "bfloat16"}
+    precision : {"auto", "float32", "bfloat16"}
         Inputs of the encoding's matrix product. ``"bfloat16"`` (needs PyTorch) runs on the
         bfloat16 matrix units of recent x86 CPUs (AMX), several times faster; the products
-        carry a relative error of about 2^-9 and the activations are float32.
+        carry a relative error of about 2^-9 and the activations are float32. ``"auto"``:
+        bfloat16 where PyTorch and such units are present, else float32, decided on the
+        machine that encodes (so a model file works on either; the features then differ by
+        that rounding).
     device : {"cpu", "torch", "cuda", "cuda:N"}
         Where the encoding runs after the patches are cut: ``"cpu"`` (fused kernels, the
         measured path); or PyTorch tensor operations on the CPU (``"torch"``) or a GPU. The
