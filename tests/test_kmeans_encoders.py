@@ -4,6 +4,7 @@ flip-invariant, model files round-trip."""
 
 import numpy as np
 import pytest
+from test_kmeans import smooth_images
 
 import linclass as lc
 from linclass.features import FeaturePipeline
@@ -19,19 +20,10 @@ from linclass.features.kmeans import KMeansFeatures
 CASES = [(encoder, pooling) for encoder in ENCODERS for pooling in POOLINGS]
 
 
-def smooth_images(n, size=14, seed=0):
-    """Blurred noise (spatially correlated pixels, as natural images), uint8."""
-    noise = np.random.default_rng(seed).normal(0, 1, (n, size + 4, size + 4, 3))
-    kernel = np.ones(5) / 5
-    blurred = np.apply_along_axis(np.convolve, 1, noise, kernel, mode="valid")
-    blurred = np.apply_along_axis(np.convolve, 2, blurred, kernel, mode="valid")
-    return np.clip(128 + 200 * blurred, 0, 255).astype(np.uint8)
-
-
 @pytest.fixture(scope="module")
 def fitted():
     """A mirrored k-means codebook of 16 (8 free) on 14 x 14 images (9 x 9 positions)."""
-    images = smooth_images(40)
+    images = smooth_images(40, size=14)
     base = KMeansFeatures(n_centroids=16, n_patches=3000, n_threads=2).fit(images, rng=0)
     return base, images
 

@@ -33,15 +33,14 @@ E. Oyallon, "The Unreasonable Effectiveness of Patches in Deep Convolutional Ker
 ICLR 2021.
 """
 
-import contextlib
 import functools
 import importlib
 import importlib.util
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from linclass.features._patches import patch_grid, patch_rows, standardize_patches
+from linclass.objective import _single_threaded
 
 __all__ = ["ENCODERS", "POOLINGS", "PRECISIONS", "Encoder", "activations",
            "bfloat16_to_float32", "encode_reference", "fold_mirror", "fused_available",
@@ -237,21 +236,10 @@ def torch_available():
     return importlib.util.find_spec("torch") is not None
 
 
-@contextlib.contextmanager
 def single_threaded():
-    """BLAS (and PyTorch, when installed) on one thread each inside the block, restored after:
-    the encoding's worker threads run one product each."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        if not torch_available():
-            yield
-            return
-        torch = importlib.import_module("torch")
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(threads)
+    """A context: BLAS (and PyTorch, when installed) on one thread each inside the block,
+    restored after; the encoding's worker threads run one product each."""
+    return _single_threaded(importlib.import_module("torch") if torch_available() else None)
 
 
 class Encoder:
