@@ -18,6 +18,8 @@ Two measurements, best of ``--repeats`` runs each:
     at memory bandwidth (``X.sum()``, the floor for anything that reads X). The block size of
     :data:`linclass.objective.BLOCK_BYTES` and the threads are swept; PyTorch's
     CPU autograd of ``MultiMarginLoss`` is timed too where torch is installed.
+    Where PyTorch is installed, its (MKL) rate for the same products is measured too, for
+    comparison (linear_loss does not use it: see the note).
 (c) The arithmetic floor of the thin products: OpenBLAS's single-thread rate for the two
     block products ``X_b @ W`` (B x D by D x C) and ``dS_b.T @ X_b`` at C = 10, with the block
     in cache and streamed from memory, and the time the 4 N D C flops take at that rate on
@@ -126,6 +128,7 @@ def against_numpy(repeats, rng):
     # every table below times numpy's two products in the same rounds as its contenders
     out = {"nbytes": X.nbytes, "shape": X.shape, "default_block": objective.BLOCK_BYTES}
     weights = rng.uniform(0.5, 2.0, size=len(y))
+
     out["main"] = best_of_interleaved(
         {"pass": lambda: X.sum(), "numpy": plain} | {name: ours(name) for name in LOSSES}
         | {"svm, sample_weight": lambda: lc.linear_loss(W, b, X, y, loss="svm", reg="l2",
@@ -189,6 +192,20 @@ def gemm_rates(W, X, repeats):
 
         n_blocks = X.shape[0] // rows
         out["stream"] = 2 * n_blocks * flops / best_of(stream, repeats) / 1e9
+    try:
+        import torch
+    except ImportError:
+        return out
+    threads = torch.get_num_threads()  # the same products in PyTorch (MKL), one thread
+    torch.set_num_threads(1)
+    try:
+        block_t, W_t, dS_t = (torch.from_numpy(a) for a in (block, W, dS))
+        t = best_of_interleaved({
+            "scores": lambda: [block_t @ W_t for _ in range(reps)],
+            "gradient": lambda: [dS_t.T @ block_t for _ in range(reps)]}, repeats)
+    finally:
+        torch.set_num_threads(threads)
+    out["torch_cache"] = {k: reps * flops / v / 1e9 for k, v in t.items()}
     return out
 
 
@@ -238,6 +255,10 @@ def report(naive_rows, big, load, repeats):
         f"{gemm['rows']} rows; {gemm['stream']:.0f} GFLOP/s for both streaming X from "
         f"memory) on {objective.THREADS} cores: **{ms(t_arith)} ms** "
         f"({t_arith / t_pass:.1f}x the pass)",
+        *([f"- for comparison, PyTorch's MKL runs the same block products at "
+           f"{gemm['torch_cache']['scores']:.0f} and {gemm['torch_cache']['gradient']:.0f} "
+           "GFLOP/s (one thread, in cache); linear_loss stays on NumPy (see the note)"]
+          if "torch_cache" in gemm else []),
         "",
         f"At the default block size (`BLOCK_BYTES` = {big['default_block'] / MiB:g} MiB, "
         f"{big['default_block'] // (d * 4)} rows), BLAS with its default threads. Targets: "
@@ -293,7 +314,11 @@ def report(naive_rows, big, load, repeats):
         "classes they are thin matrix products that OpenBLAS runs far below its peak (its "
         "kernels are tiled for 16 or more columns: in cache, 16 columns take about the time "
         "of 10), so reading X once stays above the bandwidth floor; the arithmetic at "
-        "OpenBLAS's measured thin-product rate is the floor that holds. The per-block loss "
+        "OpenBLAS's measured thin-product rate is the floor that holds. Running the two "
+        "products through PyTorch's MKL (faster in cache, above) was tried: 10-20% less CPU "
+        "time end to end on one thread (20,000 rows, 4-8 MiB blocks), as streaming each "
+        "block from memory, not the arithmetic in cache, dominates; not worth a second code "
+        "path whose results depend on an optional package. The per-block loss "
         "(tens of microseconds for a few hundred rows) is a few per cent of the block's two "
         "products. The machine is shared with other jobs; the load average below says how "
         "busy it was.",
