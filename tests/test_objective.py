@@ -166,3 +166,20 @@ class TestBadInput:
         W, b, X, y = problem()
         with pytest.raises(ValueError, match=r"^reg_strength must be a finite number >= 0"):
             lc.linear_loss(W, b, X, y, reg_strength=-1.0)
+
+
+def test_single_threaded_context_restores_blas_and_torch_threads():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with objective._single_threaded():
+        assert all(t == 1 for t in blas_threads())
+    assert blas_threads() == before
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    with objective._single_threaded(torch):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == threads

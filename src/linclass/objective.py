@@ -34,6 +34,7 @@ the calling thread: torch parallelizes each product with its own intra-op thread
 entries.
 """
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -68,6 +69,23 @@ def _executor(n_threads):
 @cache
 def _blas_controller():
     return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def _single_threaded(torch=None):
+    """BLAS (and PyTorch's intra-op pool, when the ``torch`` module is given) on one thread
+    each inside the block, process-wide, restored after: for worker threads that run one
+    product each (here and in the k-means encoding)."""
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        if torch is None:
+            yield
+            return
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
 
 
 def _is_sparse(X):
@@ -207,7 +225,7 @@ def loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0
     else:  # contiguous runs of blocks, one per thread, each with a single-threaded BLAS
         m = len(starts)
         chunks = [starts[k * m // n_threads:(k + 1) * m // n_threads] for k in range(n_threads)]
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with _single_threaded():
             parts = list(_executor(n_threads).map(accumulate, chunks))
         data_loss = sum(part[0] for part in parts)
         acc, db = parts[0][1], parts[0][2]
