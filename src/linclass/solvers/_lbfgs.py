@@ -101,7 +101,7 @@ class Objective:
             self.kwargs["sample_weight"] = sample_weight if self.device == "cpu" \
                 else backend.asarray(sample_weight, self.device)
         self.evaluations = 0
-        self.last = None  # (theta, LossParts) of the latest evaluation
+        self.last = None  # (theta, LossParts, value, gradient) of the latest evaluation
 
     def set_reg_strength(self, reg_strength):
         """Change lambda (a regularization path); forgets the cached evaluation."""
@@ -130,7 +130,7 @@ class Objective:
                                    backend.to_numpy(parts.db)]).astype(np.float64)
         self.evaluations += 1
         value = parts.data_loss + parts.penalty
-        self.last = (theta.copy(), parts, value, gradient)
+        self.last = (theta.copy(), parts, value, gradient.copy())
         return value, gradient
 
     def parts_at(self, theta):
