@@ -128,7 +128,7 @@ def exp_(x):
 
 
 def arange(n, like):
-    """``0 .. n-1`` as integers on the device of ``like`` (row indices for ``x[rows, y]``)."""
+    """The integers ``range(n)`` on the device of ``like`` (row indices for ``x[rows, y]``)."""
     if is_numpy(like):
         return np.arange(n)
     import torch

@@ -33,10 +33,10 @@ BLOCK_ROWS = 4096
 def template_images(W, image_shape):
     """The columns of ``W`` as images, each rescaled to [0, 1] on its own.
 
-    This is the lecture's rendering [1]_: class ``k``'s weights on the raw pixels are mapped
-    linearly so that its smallest weight (over all pixels and channels together) is black and
-    its largest white; mid-gray is not zero. A model trained on standardized pixels
-    ``(x - mu) / sigma`` has the pixel weights ``W / sigma`` (per row).
+    This is the lecture's rendering (the CS231n notes, see the module docstring): class ``k``'s
+    weights on the raw pixels are mapped linearly so that its smallest weight (over all pixels
+    and channels together) is black and its largest white; mid-gray is not zero. A model trained
+    on standardized pixels ``(x - mu) / sigma`` has the pixel weights ``W / sigma`` (per row).
 
     Parameters
     ----------
@@ -48,7 +48,7 @@ def template_images(W, image_shape):
 
     Returns
     -------
-    ndarray of shape (C, *image_shape), float64
+    ndarray of shape ``(C, *image_shape)``, float64
         ``(w - min w) / (max w - min w)`` per class; a constant class is all zeros.
 
     Examples
@@ -74,11 +74,12 @@ def class_patterns(images, scores):
     .. math:: P_{pk} = \frac{1}{N} \sum_i (x_{ip} - \bar x_p)(s_{ik} - \bar s_k)
               = \frac{1}{N} \sum_i x_{ip} (s_{ik} - \bar s_k)
 
-    For scores linear in the pixels, ``s = x W + b``, this is ``P = Sigma W`` with ``Sigma``
-    the pixels' covariance: the "activation pattern" of the weights [2]_. It is large where
-    images of high score differ from the rest, so it shows the class as it appears in the
-    images (an airplane on blue sky), while ``W`` may also weigh directions the images hardly
-    vary in. Accumulated in blocks of :data:`BLOCK_ROWS` images, in float64.
+    For scores linear in the pixels, ``s = x W + b``, this is ``P = Sigma W`` with ``Sigma`` the
+    pixels' covariance: the "activation pattern" of the weights (Haufe et al. 2014, see the
+    module docstring). It is large where images of high score differ from the rest, so it shows
+    the class as it appears in the images (an airplane on blue sky), while ``W`` may also weigh
+    directions the images hardly vary in. Accumulated in blocks of :data:`BLOCK_ROWS` images, in
+    float64.
 
     Parameters
     ----------

@@ -98,8 +98,9 @@ class Solver:
 
     Attributes
     ----------
-    solve : callable(problem, config, *, init=None, opt_state=None, rng=None, callback=None)
-        Returns a :class:`TrainResult`. ``init`` is a warm start ``(W, b)``; ``opt_state``
+    solve : callable
+        ``solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None)``
+        returns a :class:`TrainResult`. ``init`` is a warm start ``(W, b)``; ``opt_state``
         and ``rng`` matter to minibatch descent only; ``callback`` is called after every
         epoch or iteration with a dict (``epoch``, ``epochs``, ``loss``, ``lr``,
         ``train_accuracy``, ``val_accuracy``).
