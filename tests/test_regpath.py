@@ -123,3 +123,14 @@ def test_minibatch_losses_take_the_warm_started_loop(split):
     assert [info["reg_strength"] for info in seen] == \
         [lam for lam, _ in result.history["reg_path"]]
     assert result.history["reg_val_accuracy"] > 0.8
+
+
+def test_the_estimator_keeps_the_choice_in_its_model_file(split, tmp_path):
+    from linclass import LinearClassifier
+    from linclass.model_file import load, save
+
+    X, y, _, _ = split
+    clf = LinearClassifier(loss="softmax", reg_strength="auto", random_state=0).fit(X, y)
+    loaded = load(save(clf, tmp_path / "model.npz"))
+    assert loaded.history_["reg_strength"] == clf.history_["reg_strength"] > 0
+    assert [tuple(p) for p in loaded.history_["reg_path"]] == clf.history_["reg_path"]
