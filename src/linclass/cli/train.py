@@ -140,7 +140,8 @@ def add_training_arguments(parser, *, ranges=False):
             group.add_argument(flag, dest=name, type=log_range, metavar="LO:HI",
                                help=f"range of the {meta['help']}, searched on a "
                                     f"{meta['search']} scale (default: a decade either side "
-                                    f"of the tuned value, {_job_default(name)})")
+                                    "of the value for the feature set and loss: "
+                                    f"{_job_default(name).removeprefix('default: ')})")
             continue
         default_text = _job_default(name)
         kwargs = {"help": meta["help"] + (f" ({default_text})" if default_text else "")}
