@@ -86,10 +86,13 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     -----
     With ``signed=False`` and ``channel_mode="gray"`` applied to the same grayscale image (or
     ``"max"`` to the same RGB image), the result equals ``skimage.feature.hog`` with the same
-    orientations, cells, blocks and norm, up to float rounding. Gradients are centred
-    differences ``I[r+1] - I[r-1]`` (the paper's [-1, 0, 1] mask), zero on the image border;
-    a pixel votes its gradient magnitude into a single orientation bin, the half-open interval
-    containing its angle; a cell's histogram is the mean of its pixels' votes.
+    orientations, cells, blocks and norm, up to float rounding. An RGB image in the default
+    ``"gray"`` mode is its luma first (computed in the work dtype, float32 for uint8), so the
+    result equals scikit-image on that luma image. Gradients are centred differences
+    ``I[r+1] - I[r-1]`` (the paper's [-1, 0, 1] mask), zero on the image border; a pixel
+    votes its gradient magnitude into a single orientation bin, the half-open interval
+    containing its angle (computed in float64 from the gradients, as scikit-image does); a
+    cell's histogram is the mean of its pixels' votes (summed in float64).
 
     Departures from Dalal & Triggs [1]_: no Gaussian spatial window over the block and no
     bilinear (trilinear) interpolation of votes between neighbouring orientation bins and
@@ -97,7 +100,7 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     with cells sized for 32 x 32 images rather than 64 x 128 pedestrian windows. Departures
     from scikit-image [2]_: whole batches at once; the BT.601 luma for ``"gray"``
     (``skimage.color.rgb2gray`` uses BT.709); uint8 input is computed in float32 rather than
-    float64 and cell sums in the images' float dtype; signed orientations and
+    float64 (gradients, magnitudes, block normalization); signed orientations and
     ``block_norm="none"`` are added.
 
     References
