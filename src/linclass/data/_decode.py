@@ -27,9 +27,11 @@ order:
 Results are uint8 arrays (H, W, C) with C = 1 or 3.
 """
 
+import ctypes
 import io
 import multiprocessing
 import os
+import signal
 import warnings
 from collections import namedtuple
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -209,7 +211,8 @@ def read_image(source, size=None, channels=None):
 
     Examples
     --------
-    >>> import io
+    >>> import ctypes
+import io
     >>> from PIL import Image
     >>> buffer = io.BytesIO()
     >>> Image.new("LA", (4, 2), (0, 0)).save(buffer, "PNG")  # fully transparent black
@@ -313,6 +316,18 @@ def decode_chunk(payloads, size=None, channels=None, limit=None):
     return out
 
 
+def _die_with_parent(parent):
+    """Pool initializer: a worker ends with the process that started it (a SIGKILLed
+    ``linclass`` must not leave workers waiting on its queue forever). Linux only
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere workers end when the queue breaks."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def n_workers():
     """Cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -356,9 +371,11 @@ class Decoder:
             self._flush()
 
     def _flush(self):
-        if n_workers() > 1:
+        if n_workers() > 1 and (self.pool is not None or len(self.buffer) >= CHUNK):
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=n_workers(), mp_context=_CONTEXT)
+                self.pool = ProcessPoolExecutor(max_workers=n_workers(), mp_context=_CONTEXT,
+                                                initializer=_die_with_parent,
+                                                initargs=(os.getpid(),))
             self.parts.append(self.pool.submit(decode_chunk, self.buffer, self.image_size,
                                                self.channels, MAX_DATASET_BYTES // n_workers()))
         else:
