@@ -211,8 +211,7 @@ def read_image(source, size=None, channels=None):
 
     Examples
     --------
-    >>> import ctypes
-import io
+    >>> import io
     >>> from PIL import Image
     >>> buffer = io.BytesIO()
     >>> Image.new("LA", (4, 2), (0, 0)).save(buffer, "PNG")  # fully transparent black
