@@ -52,7 +52,8 @@ from linclass._validation import fail, resolve
 from linclass.config import default_config, min_steps_config
 
 __all__ = ["FEATURE_MATRIX", "NORMALIZE", "Evaluation", "FitResult", "Prepared", "evaluate",
-           "fit", "job_config", "load_image_model", "open_data", "prepare", "train_prepared"]
+           "finish", "fit", "job_config", "l2_normalize", "load_image_model", "open_data",
+           "prepare", "train_prepared"]
 
 #: The ``features`` name of a feature matrix (the key of its tuned defaults in
 #: :data:`linclass.config.DEFAULTS`).
@@ -260,10 +261,8 @@ def open_data(data, *, split=None, image_size=None, skip_bad=False, progress=Non
 def _feature_npz(data):
     """:class:`~linclass.data.Features` of a ``.npz`` whose ``X`` is a 2-D float matrix, else
     ``None`` (an image ``.npz`` is :func:`linclass.data.load`'s)."""
-    if not isinstance(data, str | Path) or not str(data).lower().endswith(".npz"):
-        return None
-    path = Path(data).expanduser()
-    if not path.is_file() or not _npz_holds_matrix(path):
+    path = _feature_npz_path(data)
+    if path is None:
         return None
     from linclass.data import Features
     from linclass.data._npy import NpyError, read_npz
@@ -277,7 +276,11 @@ def _feature_npz(data):
         raise DataError(f"{path}: a feature .npz needs y with one label per row of X")
     names = arrays.get("class_names")
     if names is not None:
-        labels, names = arrays["y"].astype(np.int64), tuple(str(n) for n in names.ravel())
+        y, names = arrays["y"], tuple(str(n) for n in names.ravel())
+        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= len(names):
+            raise DataError(f"{path}: y must hold class indices in [0, {len(names)}) (one "
+                            "per entry of class_names)")
+        labels = y
     else:
         values, labels = np.unique(arrays["y"], return_inverse=True)
         names = tuple(str(v) for v in values)
@@ -350,12 +353,15 @@ def _is_matrix(data):
     from linclass.data import Features, is_feature_source
 
     return isinstance(data, Features) or is_feature_source(data) \
-        or _feature_npz_path(data)
+        or _feature_npz_path(data) is not None
 
 
 def _feature_npz_path(data):
-    return isinstance(data, str | Path) and str(data).lower().endswith(".npz") \
-        and Path(data).expanduser().is_file() and _npz_holds_matrix(Path(data).expanduser())
+    """The path of ``data`` when it is a ``.npz`` file holding a feature matrix, else None."""
+    if not isinstance(data, str | Path) or not str(data).lower().endswith(".npz"):
+        return None
+    path = Path(data).expanduser()
+    return path if path.is_file() and _npz_holds_matrix(path) else None
 
 
 def _split(labels, val_size, seed):
