@@ -28,10 +28,15 @@ def smooth_images(n, size=16, seed=0):
     return np.clip(128 + 200 * blurred, 0, 255).astype(np.uint8)
 
 
+#: The encoding of Coates et al. (2011) in float32, which the tests here compare with loops.
+TRIANGLE = {"encoder": "triangle", "pooling": "quadrants", "precision": "float32"}
+
+
 @pytest.fixture(scope="module")
 def fitted():
     images = smooth_images(60)
-    return KMeansFeatures(n_centroids=12, n_patches=3000, n_threads=2).fit(images, rng=0), images
+    return KMeansFeatures(n_centroids=12, n_patches=3000, n_threads=2, **TRIANGLE).fit(
+        images, rng=0), images
 
 
 # -- whitening ----------------------------------------------------------------------------------
@@ -119,8 +124,8 @@ def test_kmeans_recovers_known_clusters():
 
 def test_patch_equal_to_a_centroid_gives_that_centroid_the_maximal_activation():
     images = smooth_images(40, size=6, seed=3)  # 6x6 images: one patch position each
-    base = KMeansFeatures(n_centroids=10, n_patches=2000, mirror=False, n_threads=1).fit(
-        smooth_images(40), rng=0)
+    base = KMeansFeatures(n_centroids=10, n_patches=2000, mirror=False, n_threads=1,
+                          **TRIANGLE).fit(smooth_images(40), rng=0)
     encoder = base.encoder_for(images.shape[1:])
     whitened = encoder.patches(images)[:, :-2]  # (40, 108)
     extractor = KMeansFeatures.from_state(
@@ -219,7 +224,7 @@ def test_registered_and_usable_in_a_pipeline():
     pipe = FeaturePipeline.from_spec("kmeans", cache=False,
                                      kmeans={"n_centroids": 6, "n_patches": 500})
     features = pipe.fit_transform(images, rng=0)
-    assert features.shape == (20, 12)
+    assert features.shape == (20, 54)  # the defaults: 3 x 3 regions, 2 signs, 6 / 2 centroids
     params, arrays = pipe.to_state()
     again = FeaturePipeline.from_state(params, arrays, cache=False)
     np.testing.assert_array_equal(again.transform(images), pipe.transform(images))

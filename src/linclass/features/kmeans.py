@@ -63,10 +63,11 @@ class KMeansFeatures(Extractor):
     Parameters
     ----------
     n_centroids : int
-        K, the codebook size. Features: regions x signs x K (4 K for the triangle encoder and
-        quadrants), halved with ``mirror``. The paper stops at 4,000 (1.7 points above its
-        1,600); the default 6,000 is the largest that keeps ``linclass train --features
-        kmeans`` on CIFAR-10 within 15 minutes on two cores.
+        K, the codebook size. Features: regions x signs x K, halved with ``mirror`` (the
+        defaults: 9 x 2 x 1,800 / 2 = 16,200). The default is the widest whose exact
+        least-squares read-out (a float64 Gram matrix, :mod:`linclass.ridge`) keeps
+        ``linclass train --features kmeans`` on CIFAR-10 within 12 GiB; encoding it takes a
+        fraction of the 15-minute budget (``benchmarks/results/kmeans.md``).
     receptive_field : int
         Patch side in pixels (6 in the paper).
     stride : int
@@ -97,10 +98,12 @@ class KMeansFeatures(Extractor):
     encoder : {"triangle", "soft", "nearest"}
         ``max(0, mean(z) - z_k)`` of the distances ``z`` (Coates et al. 2011); the soft
         threshold ``max(0, +-d_k - threshold)`` of the dot products with the unit-norm
-        codewords, split by sign (Coates & Ng 2011: 2 activations per codeword); or 1 for the
+        codewords, split by sign (Coates & Ng 2011: 2 activations per codeword; the default:
+        1.7 points above the triangle at K = 1,600 on 10,000 held-out images); or 1 for the
         ``n_nearest`` nearest codewords (Thiry et al. 2021).
     pooling : {"quadrants", "thirds"}
-        Sums over 2 x 2 quadrants of the position grid, or 3 x 3 overlapping regions.
+        Sums over 2 x 2 quadrants of the position grid, or 3 x 3 overlapping regions (the
+        default: 1.9 points above quadrants for the soft threshold at K = 1,600).
     threshold : float
         ``alpha`` of the soft threshold (whitened units; 0.25 in Coates & Ng 2011).
     n_nearest : int or None
@@ -144,9 +147,10 @@ class KMeansFeatures(Extractor):
     --------
     >>> import numpy as np
     >>> images = np.random.default_rng(0).integers(0, 256, (30, 16, 16, 3), dtype=np.uint8)
-    >>> feats = KMeansFeatures(n_centroids=8, n_patches=500, n_threads=1).fit(images, rng=0)
-    >>> feats.transform(images).shape
-    (30, 16)
+    >>> feats = KMeansFeatures(n_centroids=8, n_patches=500, precision="float32",
+    ...                        n_threads=1).fit(images, rng=0)
+    >>> feats.transform(images).shape  # 3 x 3 regions x 2 signs x 8 / 2
+    (30, 72)
     >>> bool(np.allclose(feats.transform(images[:, :, ::-1]), feats.transform(images), atol=1e-4))
     True
     """
@@ -157,10 +161,10 @@ class KMeansFeatures(Extractor):
                    "threshold", "n_nearest", "precision", "device", "block_images",
                    "n_threads")
 
-    def __init__(self, n_centroids=6000, receptive_field=6, stride=1, n_patches=200_000,
+    def __init__(self, n_centroids=1800, receptive_field=6, stride=1, n_patches=200_000,
                  whitening_eps=1.0, norm_eps=10.0, centroids="kmeans", max_iter=10,
-                 mirror=True, encoder="triangle", pooling="quadrants", threshold=0.25,
-                 n_nearest=None, precision="float32", device="cpu", block_images=32,
+                 mirror=True, encoder="soft", pooling="thirds", threshold=0.25,
+                 n_nearest=None, precision="auto", device="cpu", block_images=32,
                  n_threads=None):
         for name, value in (("n_centroids", n_centroids), ("receptive_field", receptive_field),
                             ("stride", stride), ("n_patches", n_patches),
