@@ -208,3 +208,20 @@ def test_predict_skip_bad_warns_per_file_and_keeps_the_batch(folder, model_file,
     assert [s["image"] for s in out["skipped"]] == [str(bad1), str(bad2)]
     warnings = captured.err.strip().splitlines()
     assert len(warnings) == 2 and all("warning: skipping" in w for w in warnings)
+
+
+def test_load_converts_channels_as_predict_reads(folder):
+    """A grayscale model evaluates colour images the way predict reads them."""
+    root, _ = folder
+    names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.*"))
+    gray = lc.data.load(root, image_size=(4, 3), channels=1)
+    assert gray.image_shape == (4, 3, 1)
+    batch = read_images([root / n for n in names], size=(4, 3), channels=1)
+    np.testing.assert_array_equal(gray.images, batch.images)
+    digits = lc.data.load("digits", image_size=(16, 16), channels=3)
+    assert digits.image_shape == (16, 16, 3)
+    np.testing.assert_array_equal(digits.images[..., 0], digits.images[..., 2])
+    one = lc.data.load("digits", image_size=(16, 16)).images[0]
+    np.testing.assert_array_equal(digits.images[0, ..., :1], one)
+    with pytest.raises(ValueError, match="channels must be None, 1 or 3"):
+        lc.data.load(root, channels=4)

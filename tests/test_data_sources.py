@@ -289,7 +289,7 @@ def test_damaged_cache_entry_is_rebuilt(tmp_path, damage):
     make_tar(tmp_path / "s", tmp_path / "s.tar.gz")
     first = lc.data.load(tmp_path / "s.tar.gz")
     entry = _cache.key(kind="archive", digest=_cache.file_digest(tmp_path / "s.tar.gz"),
-                       split=None, image_size=None, skip_bad=False)
+                       split=None, image_size=None, channels=None, skip_bad=False)
     images_path = _cache.path(entry)
     data = images_path.read_bytes()
     pixel = data.index(first.images.tobytes()) + 5  # stored as they are: one pixel's byte

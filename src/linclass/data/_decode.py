@@ -174,7 +174,8 @@ def check_size(size, name="size"):
     return height, width
 
 
-def _check_channels(channels):
+def check_channels(channels):
+    """``channels`` if it is None, 1 or 3; else the standard ValueError."""
     if channels not in (None, 1, 3):
         from linclass._validation import fail
 
@@ -218,7 +219,7 @@ def read_image(source, size=None, channels=None):
     >>> read_image(buffer.getvalue(), size=(4, 8), channels=3)[0, 0]  # white background
     array([255, 255, 255], dtype=uint8)
     """
-    size, channels = check_size(size), _check_channels(channels)
+    size, channels = check_size(size), check_channels(channels)
     try:
         return decode(source, size, channels)
     except DataError as error:
@@ -259,7 +260,7 @@ def read_images(sources, size=None, channels=None, *, skip_bad=False, progress=N
         images of different sizes without ``size``.
     """
     sources = list(sources)
-    size, channels = check_size(size), _check_channels(channels)
+    size, channels = check_size(size), check_channels(channels)
     decoded = decode_all([os.fspath(s) if isinstance(s, Path) else s for s in sources],
                          size, progress, channels)
     bad = [(s, a) for s, a in zip(sources, decoded, strict=True) if isinstance(a, str)]
@@ -414,17 +415,19 @@ def decode_all(payloads, image_size=None, progress=None, channels=None):
         return decoder.results()
 
 
-def resize_all(images, image_size):
-    """Resize uint8 images (N, H, W, C) to ``image_size`` = (H', W') with the reader's filter;
-    returned unchanged when they already have that size."""
+def resize_all(images, image_size=None, channels=None):
+    """uint8 images (N, H, W, C) converted to ``channels`` and resized to ``image_size`` =
+    (H', W') as :func:`read_image` does (Pillow's conversion, then the one filter); the same
+    array when nothing changes."""
     from PIL import Image
 
-    height, width = image_size
-    if images.shape[1:3] == (height, width):
+    height, width = image_size or images.shape[1:3]
+    channels = channels or images.shape[3]
+    if images.shape[1:] == (height, width, channels):
         return images
-    out = np.empty((len(images), height, width, images.shape[3]), dtype=np.uint8)
+    out = np.empty((len(images), height, width, channels), dtype=np.uint8)
     for i, image in enumerate(images):
-        resized = _resize(Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image),
-                          image_size)
-        out[i] = np.asarray(resized).reshape(height, width, -1)
+        converted = Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image)
+        converted = _resize(converted.convert("L" if channels == 1 else "RGB"), (height, width))
+        out[i] = np.asarray(converted).reshape(height, width, channels)
     return out

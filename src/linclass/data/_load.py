@@ -11,7 +11,14 @@ from linclass._validation import fail
 from linclass.data import _cache, _cifar10
 from linclass.data._cifar import BATCH_FILES, load_batches
 from linclass.data._dataset import Dataset
-from linclass.data._decode import Decoder, check_size, decode_all, is_image_name, resize_all
+from linclass.data._decode import (
+    Decoder,
+    check_channels,
+    check_size,
+    decode_all,
+    is_image_name,
+    resize_all,
+)
 from linclass.data._imagefolder import assemble, find_layout
 from linclass.data._npy import NpyError, read_npz
 from linclass.errors import DataError
@@ -22,7 +29,8 @@ SOURCES_HELP = ("'digits', 'cifar10', an image folder (ROOT/<class>/<image>), a 
                 "CIFAR-10 python batches, a .tar/.tar.gz/.tgz archive of either, or a .npz file")
 
 
-def load(source="digits", *, split=None, image_size=None, skip_bad=False, progress=None):
+def load(source="digits", *, split=None, image_size=None, channels=None, skip_bad=False,
+         progress=None):
     """Load a labelled image dataset.
 
     Parameters
@@ -38,7 +46,11 @@ def load(source="digits", *, split=None, image_size=None, skip_bad=False, progre
         ``test_batch``) and image folders with ``train/`` and ``test/`` sub-folders.
         ``None`` means ``"train"``. Sources without parts ignore it.
     image_size : (int, int), optional
-        Resize every image to (H, W). Without it, images of different sizes are an error.
+        Resize every image to (H, W) with the reader's one filter (bilinear; see
+        :func:`linclass.data.read_image`). Without it, images of different sizes are an error.
+        ``evaluate`` passes the model's size, so any image size evaluates as ``predict`` reads.
+    channels : {None, 1, 3}, optional
+        1: grayscale (luma), 3: RGB; None keeps grayscale sets single-channel.
     skip_bad : bool
         Skip images that cannot be decoded (listed in ``Dataset.skipped``) instead of failing.
     progress : callable, optional
@@ -63,19 +75,21 @@ def load(source="digits", *, split=None, image_size=None, skip_bad=False, progre
     if split is not None and split not in SPLITS:
         raise fail("split", "one of None, 'train', 'test'", repr(split))
     image_size = check_size(image_size, "image_size")
-    options = {"split": split, "image_size": image_size, "skip_bad": bool(skip_bad),
+    channels = check_channels(channels)
+    options = {"split": split, "image_size": image_size, "channels": channels,
+               "skip_bad": bool(skip_bad),
                "progress": progress}
     if isinstance(source, str) and source == "digits":
-        return _resized(_digits(), image_size)
+        return _shaped(_digits(), image_size, channels)
     if isinstance(source, str) and source == "cifar10":
-        return _resized(_cifar10.load(split, progress), image_size)
+        return _shaped(_cifar10.load(split, progress), image_size, channels)
     path = Path(source).expanduser()
     if path.is_dir():
         return _directory(path, **options)
     if path.is_file():
         name = path.name.lower()
         if name.endswith(".npz"):
-            return _resized(_npz(path), image_size)
+            return _shaped(_npz(path), image_size, channels)
         if name.endswith(ARCHIVE_SUFFIXES):
             return _archive(path, **options)
         raise DataError(f"cannot read {path}: a data file must be .npz, .tar, .tar.gz or "
@@ -83,10 +97,11 @@ def load(source="digits", *, split=None, image_size=None, skip_bad=False, progre
     raise DataError(f"data source {str(source)!r} not found: SOURCE is one of {SOURCES_HELP}")
 
 
-def _resized(dataset, image_size):
-    if image_size is None or dataset.images.shape[1:3] == image_size:
+def _shaped(dataset, image_size, channels):
+    images = resize_all(dataset.images, image_size, channels)
+    if images is dataset.images:
         return dataset
-    return Dataset(resize_all(dataset.images, image_size), dataset.labels,
+    return Dataset(images, dataset.labels,
                    dataset.class_names, dataset.source, dataset.skipped)
 
 
@@ -156,21 +171,23 @@ def _read_file(folder):
     return read
 
 
-def _directory(path, *, split, image_size, skip_bad, progress):
+def _directory(path, *, split, image_size, channels, skip_bad, progress):
     batches = _batch_dir(path)
     if batches is not None:
-        return _resized(load_batches(_read_file(batches), str(batches), split), image_size)
+        return _shaped(load_batches(_read_file(batches), str(batches), split), image_size,
+                       channels)
     entries = _walk(path)
     root, class_names, members = find_layout(entries, str(path), split)
     files = [path / p for p, _ in members]
     stats = [(str(f), s.st_size, s.st_mtime_ns) for f in files for s in [f.stat()]]
     entry = _cache.key(kind="folder", path=str(path.resolve()), files=_cache.key(stats=stats),
-                       split=split, image_size=image_size, skip_bad=skip_bad)
+                       split=split, image_size=image_size, channels=channels,
+                       skip_bad=skip_bad)
     cached = _cache.load(entry)
     if cached is not None:
         return cached
     where = str(path / root.rstrip("/")) if root else str(path)
-    decoded = decode_all([str(f) for f in files], image_size, progress)
+    decoded = decode_all([str(f) for f in files], image_size, progress, channels)
     dataset = assemble(members, class_names, decoded, where=where, skip_bad=skip_bad)
     _cache.store(entry, dataset)
     return dataset
@@ -245,19 +262,20 @@ def read_archive(path, decoder):
     return names, images, batches
 
 
-def _archive(path, *, split, image_size, skip_bad, progress):
+def _archive(path, *, split, image_size, channels, skip_bad, progress):
     entry = _cache.key(kind="archive", digest=_cache.file_digest(path), split=split,
-                       image_size=image_size, skip_bad=skip_bad)
+                       image_size=image_size, channels=channels, skip_bad=skip_bad)
     cached = _cache.load(entry)
     if cached is not None:
         return cached
-    with Decoder(image_size, progress) as decoder:
+    with Decoder(image_size, progress, channels) as decoder:
         names, images, batches = read_archive(path, decoder)
         if batches:
             folder = next(iter(batches)).rpartition("/")[0]
             prefix = folder + "/" if folder else ""
-            dataset = _resized(load_batches(lambda name: batches.get(prefix + name),
-                                            f"{path}:{folder or '.'}", split), image_size)
+            dataset = _shaped(load_batches(lambda name: batches.get(prefix + name),
+                                           f"{path}:{folder or '.'}", split), image_size,
+                              channels)
         else:
             root, class_names, members = find_layout(names, str(path), split)
             decoded = decoder.results()
