@@ -193,24 +193,6 @@ def measure(name, data, *, loop=True, cv=True, svc=True, loop_budget=600.0):
     row("LogisticRegression(lbfgs), same λ, 1 BLAS thread", t_sk1, *sk_head(sk1), lam,
         f"{int(np.max(sk1.n_iter_))} it; the same fit without BLAS thread contention")
 
-    # (b) linclass lambda selection (the selection alone, as train(reg_strength="auto",
-    # refit=False) runs it), with the test accuracy of every lambda it solves on the side
-    tests = []
-
-    def path_with_test(problem, config, lambdas, visit):
-        def visit_and_test(lam_k, W, b, iterations, converged):
-            tests.append(accuracy(X_te, y_te, W.astype(np.float32), b.astype(np.float32)))
-            return visit(lam_k, W, b, iterations, converged)
-        SOLVERS["lbfgs"].path(problem, config, lambdas, visit_and_test)
-
-    solver = dataclasses.replace(SOLVERS["lbfgs"], path=path_with_test)
-    problem = Problem(X, y, c, validation=(X_val, y_val))
-    auto, t_auto = timed(lambda: select(problem, TrainConfig(loss="softmax"), solver))
-    lam = auto["reg_strength"]
-    row("linclass auto λ (L-BFGS path)", t_auto, auto["W"], auto["b"], lam,
-        f"{len(auto['reg_path'])} of {len(grid)} λ solved, "
-        f"{sum(auto['path_iterations'])} iterations")
-    rows[0]["best_single"] = max(tests)
     if loop:  # the sklearn loop over the same grid, warm-started, strongest penalty first
         def sk_loop():
             est = LogisticRegression(warm_start=True, max_iter=1000)
