@@ -64,10 +64,11 @@ class KMeansFeatures(Extractor):
     ----------
     n_centroids : int
         K, the codebook size. Features: regions x signs x K, halved with ``mirror`` (the
-        defaults: 9 x 2 x 1,800 / 2 = 16,200). The default is the widest whose exact
-        least-squares read-out (a float64 Gram matrix, :mod:`linclass.ridge`) keeps
-        ``linclass train --features kmeans`` on CIFAR-10 within 12 GiB; encoding it takes a
-        fraction of the 15-minute budget (``benchmarks/results/kmeans.md``).
+        defaults: 9 x 2 x 1,600 / 2 = 14,400). The read-out, not the encoding, bounds the
+        default: the exact least-squares solve (float64 Gram and Cholesky,
+        :mod:`linclass.ridge`) of ``linclass train --features kmeans`` on CIFAR-10 stays within
+        12 GiB, and SciPy's two-thread float64 Cholesky crashed at 16,000 features on the
+        development machine (``benchmarks/results/kmeans.md``).
     receptive_field : int
         Patch side in pixels (6 in the paper).
     stride : int
@@ -161,7 +162,7 @@ class KMeansFeatures(Extractor):
                    "threshold", "n_nearest", "precision", "device", "block_images",
                    "n_threads")
 
-    def __init__(self, n_centroids=1800, receptive_field=6, stride=1, n_patches=200_000,
+    def __init__(self, n_centroids=1600, receptive_field=6, stride=1, n_patches=200_000,
                  whitening_eps=1.0, norm_eps=10.0, centroids="kmeans", max_iter=10,
                  mirror=True, encoder="soft", pooling="thirds", threshold=0.25,
                  n_nearest=None, precision="auto", device="cpu", block_images=32,
