@@ -121,9 +121,8 @@ def test_help_says_the_file_is_run_and_names_every_loss():
     assert set(names.replace(" or ", ", ").split(", ")) == set(LOSSES)
 
 
-def test_through_linclass_main(monkeypatch, capsys):
-    # as it runs once 'check' is one of the commands that linclass.cli.main builds
-    monkeypatch.setattr(cli, "COMMANDS", tuple(dict.fromkeys(cli.COMMANDS + ("check",))))
+def test_through_linclass_main(capsys):
+    assert "check" in cli.COMMANDS
     assert cli.main(["check", target("softmax_scores_modifying_scores"), "--no-speed"]) == 1
     out = capsys.readouterr().out
     assert "FAIL  inputs left unchanged: modified scores" in out

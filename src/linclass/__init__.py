@@ -30,7 +30,7 @@ _LAZY = {
     "save": ("linclass.model_file", "save"),
     **{name: (f"linclass.{name}", None) for name in (
         "backend", "check", "config", "data", "demo", "distributed", "export", "features",
-        "preprocessing", "report", "ridge", "solvers", "training")},
+        "preprocessing", "report", "ridge", "search", "solvers", "training")},
 }
 
 
@@ -53,5 +53,5 @@ __all__ = [
     "Evaluation", "FitResult", "ImageClassifier", "LinearClassifier", "backend", "check",
     "config", "data", "demo", "distributed", "evaluate", "export", "features", "fit",
     "gradcheck", "linear_loss", "load", "losses", "optim", "preprocessing", "regularizers",
-    "report", "ridge", "save", "solvers", "training",
+    "report", "ridge", "save", "search", "solvers", "training",
 ]

@@ -29,6 +29,11 @@ import numpy as np
 
 from linclass._validation import fail
 
+__all__ = [
+    "CheckResult", "check", "check_all", "check_linear_loss", "numerical_gradient",
+    "relative_error", "verdict",
+]
+
 
 def numerical_gradient(f, x, h=1e-5, *, indices=None):
     """Centred-difference gradient of the scalar function ``f`` at ``x``.

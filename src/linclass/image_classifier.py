@@ -10,6 +10,8 @@ import numpy as np
 from linclass._validation import fail
 from linclass.losses import softmax_probabilities
 
+__all__ = ["ImageClassifier"]
+
 
 class ImageClassifier:
     """A fitted feature pipeline and linear classifier, applied to raw images.

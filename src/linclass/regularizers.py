@@ -19,6 +19,8 @@ import numpy as np
 from linclass import backend
 from linclass._validation import check_positive, fail
 
+__all__ = ["REGULARIZERS", "elastic_net", "l1", "l2", "none"]
+
 
 def _check(W, strength):
     check_positive("reg_strength", strength, allow_zero=True)

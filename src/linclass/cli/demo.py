@@ -7,7 +7,6 @@ import sys
 import webbrowser
 
 from linclass.cli._common import emit
-from linclass.demo import make_server
 
 #: The page's languages (js/i18n.mjs's catalogs).
 LANGUAGES = ("en", "ko")
@@ -41,6 +40,8 @@ def add_parser(subparsers, parent):
 
 
 def run(args):
+    from linclass.demo import make_server  # the web server: imported only when it runs
+
     server = make_server(args.port)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     if args.lang != "en":

@@ -11,6 +11,8 @@ import numpy as np
 
 from linclass.backend import check_scores_labels
 
+__all__ = ["crammer_singer", "least_squares", "one_vs_all", "softmax", "squared_hinge", "svm"]
+
 
 def svm(scores, y, *, margin=1.0):
     """Weston–Watkins: ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin)``."""

@@ -6,6 +6,8 @@ from linclass._validation import fail
 from linclass.report._style import COLORS, SEQUENTIAL, check_class_names, new_figure, styled
 from linclass.report._text import text
 
+__all__ = ["confusion_matrix", "per_class_accuracy", "plot_confusion", "plot_per_class_accuracy"]
+
 
 def confusion_matrix(y_true, y_pred, n_classes):
     """Counts ``M[i, j]`` of examples of true class ``i`` predicted as class ``j``.

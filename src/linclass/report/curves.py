@@ -11,6 +11,8 @@ from linclass._validation import fail
 from linclass.report._style import COLORS, new_figure, styled
 from linclass.report._text import text
 
+__all__ = ["SMOOTHING", "moving_average", "plot_learning_curves"]
+
 #: Moving-average window as a share of the number of iterations.
 SMOOTHING = 0.02
 

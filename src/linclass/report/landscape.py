@@ -34,6 +34,11 @@ from linclass.regularizers import REGULARIZERS
 from linclass.report._style import SEQUENTIAL, new_figure, styled
 from linclass.report._text import text
 
+__all__ = [
+    "loss_along_line", "loss_on_plane", "plot_landscape_1d", "plot_landscape_2d",
+    "random_directions",
+]
+
 
 def random_directions(W, n, seed=0):
     """``n`` Gaussian directions shaped like ``W``, each column with the norm of W's column.

@@ -14,6 +14,8 @@ from linclass.backend import check_scores_labels
 from linclass.report._style import check_class_names, hide_frame, new_figure, show_image, styled
 from linclass.report._text import text
 
+__all__ = ["Mistakes", "find_mistakes", "plot_confident_mistakes", "plot_misclassified"]
+
 
 @dataclass(frozen=True)
 class Mistakes:

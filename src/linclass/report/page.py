@@ -35,6 +35,10 @@ from linclass.report.templates import (
     plot_templates,
 )
 
+__all__ = [
+    "LANDSCAPE_BATCH", "LANDSCAPE_EXTENT", "PATTERNS_TITLE", "report_files", "write_report",
+]
+
 #: Examples averaged in the batch loss landscape (fewer when the dataset is smaller).
 LANDSCAPE_BATCH = 1000
 #: Landscape slices span steps a, b in [-LANDSCAPE_EXTENT, LANDSCAPE_EXTENT] (in units of W).

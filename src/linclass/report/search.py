@@ -7,6 +7,8 @@ from linclass._validation import fail
 from linclass.report._style import SEQUENTIAL, new_figure, styled
 from linclass.report._text import text
 
+__all__ = ["REQUIRED", "plot_search", "search_columns"]
+
 #: Columns :func:`plot_search` needs; ``train_accuracy`` and ``diverged`` are optional.
 REQUIRED = ("lr", "reg_strength", "val_accuracy")
 

@@ -26,6 +26,11 @@ from linclass._validation import fail
 from linclass.report._style import DIVERGING, check_class_names, new_figure, show_image, styled
 from linclass.report._text import text
 
+__all__ = [
+    "BLOCK_ROWS", "class_patterns", "colour_contrast_share", "feature_blocks",
+    "plot_feature_weights", "plot_templates", "template_images",
+]
+
 #: Images per block when accumulating :func:`class_patterns`.
 BLOCK_ROWS = 4096
 
