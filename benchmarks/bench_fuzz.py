@@ -513,7 +513,7 @@ def main():
              "nothing outside its folder and the cache. Crafted: hand-made hostile inputs "
              "(`benchmarks/bench_fuzz.py: crafted`); the rest are mutations of valid files "
              f"(seed {args.seed}).", "",
-             "| reader | inputs tried | crafted | loaded | refused cleanly | crashes/hangs "
+             "| reader | inputs tried | crafted + seeds | loaded | refused cleanly | crashes/hangs "
              "| seconds |" + (" atheris runs | atheris crash |" if args.atheris else ""),
              "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---|" if args.atheris else "")]
     for r in rows:
