@@ -78,7 +78,7 @@ class _CountingFile:
         self.file.close()
 
     def write(self, data):
-        view = memoryview(data).cast("B")
+        view = data if isinstance(data, str) else memoryview(data).cast("B")
         for start in range(0, len(view), PIECE):
             self.faults.tick()
             self.file.write(view[start:start + PIECE])
@@ -114,12 +114,12 @@ def temps(root):
     return [p for p in Path(root).rglob("*.tmp")]
 
 
-def kill_points(n):
-    """At most MAX_POINTS of 1..n+1 (n+1: after the last tick, no kill), first and last kept."""
+def kill_points(n, most=MAX_POINTS):
+    """At most ``most`` of 1..n+1 (n+1: after the last tick, no kill), first and last kept."""
     points = range(1, n + 2)
-    if len(points) <= MAX_POINTS:
+    if len(points) <= most:
         return list(points)
-    return sorted(set(np.linspace(1, n + 1, MAX_POINTS).round().astype(int)))
+    return sorted(set(np.linspace(1, n + 1, most).round().astype(int)))
 
 
 def digest(array):
@@ -149,14 +149,15 @@ def archive(tmp_path):
     return path
 
 
-def check_kills(work, verify, clean, root, counter_file):
+def check_kills(work, verify, clean, root, counter_file, most=MAX_POINTS):
     """Kill ``work`` at every kill point; after each, ``verify()`` (the rerun) must pass and
     leave no temporary files. Returns (points tried, runs recovered)."""
+    clean()
     assert in_child(work, counter_file=counter_file) == 0
     n = int(Path(counter_file).read_text())
     assert n >= 4, "the instrumented write saw too few kill points"
     tried = recovered = 0
-    for point in kill_points(n):
+    for point in kill_points(n, most):
         clean()
         status = in_child(work, kill_at=point)
         assert killed(status) or (point > n and status == 0), (point, status)
@@ -342,3 +343,37 @@ def test_killed_loader_leaves_no_decoding_workers(cache, tmp_path):
              and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]]
     assert alive == [], "decoding workers outlived the killed loader"
     assert temps(cache) == []
+
+
+@pytest.mark.slow
+def test_killed_search_recovers(cache, tmp_path):
+    """``linclass search`` (trials, then trials.csv, search.png and model.npz, each written
+    atomically), killed at every write point: the next search succeeds and its folder holds
+    complete files only."""
+    from linclass.cli import main
+
+    out = tmp_path / "search"
+    argv = ["search", "--data", "digits", "--trials", "2", "--jobs", "1", "--epochs", "2",
+            "--out", str(out)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+
+    def work():
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        assert main(argv) == 0
+
+    def verify():
+        if (out / "model.npz").exists():
+            lc.load(out / "model.npz")  # complete, or absent
+        if (out / "trials.csv").exists():
+            assert len((out / "trials.csv").read_text().splitlines()) == 3
+        assert in_child(work) == 0  # the next run succeeds
+        assert sorted(p.name for p in out.iterdir()) == ["model.npz", "search.png",
+                                                         "trials.csv"]
+
+    try:
+        tried, recovered = check_kills(work, verify, lambda: _store.clear_cache(), tmp_path,
+                                       tmp_path / "ticks", most=8)
+    finally:
+        os.close(devnull)
+    assert tried == recovered >= 4
