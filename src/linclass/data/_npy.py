@@ -15,7 +15,9 @@ error naming the file.
 """
 
 import os
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -87,6 +89,10 @@ def read_npz(path, *, limit_bytes):
                     total += data_bytes
                     if limit_bytes is not None and total > limit_bytes:
                         raise NpyError(f"its arrays exceed {limit_bytes:,} bytes")
+                    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 1:
+                        arrays[name] = _read_stored(path, info, stream.tell(), shape, fortran,
+                                                    dtype, name)
+                        continue
                     arrays[name] = _read_exactly(stream, shape, fortran, dtype, data_bytes,
                                                  name)
                     stream.read(1)  # reach the end: the member's CRC-32 is checked there
@@ -97,6 +103,31 @@ def read_npz(path, *, limit_bytes):
         text = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise NpyError(f"not a valid .npz file ({text})") from None
     return arrays
+
+
+def _empty(shape, fortran, dtype):
+    """A new array and a byte view of its memory."""
+    out = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
+    return out, memoryview(out.reshape(-1, order="A").view(np.uint8))
+
+
+def _read_stored(path, info, header_len, shape, fortran, dtype, where):
+    """An uncompressed member's array, read straight from the file into its buffer (what
+    ``np.savez`` writes); the CRC-32 of the member is checked over the header and the data."""
+    out, view = _empty(shape, fortran, dtype)
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise NpyError(f"{where}: bad zip member header")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        f.seek(info.header_offset + 30 + name_len + extra_len)
+        crc = zlib.crc32(f.read(header_len))
+        if f.readinto(view) != len(view):
+            raise NpyError(f"{where}: truncated")
+    if zlib.crc32(view, crc) != info.CRC:
+        raise NpyError(f"{where}: CRC-32 mismatch (the file is damaged)")
+    return out
 
 
 def check_npy(path):
@@ -113,8 +144,7 @@ def check_npy(path):
 
 def _read_exactly(stream, shape, fortran, dtype, data_bytes, where):
     """The array's data, read in blocks straight into its own buffer."""
-    out = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
-    view = memoryview(out.reshape(-1, order="A").view(np.uint8)) if data_bytes else b""
+    out, view = _empty(shape, fortran, dtype)
     done = 0
     while done < data_bytes:
         block = stream.read(min(BLOCK, data_bytes - done))
