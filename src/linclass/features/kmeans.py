@@ -97,14 +97,16 @@ class KMeansFeatures(Extractor):
         training on the images and their mirror images (that objective is unchanged by the
         swap, so its minimizer is symmetric) without encoding the mirror images.
     encoder : {"triangle", "soft", "nearest"}
-        ``max(0, mean(z) - z_k)`` of the distances ``z`` (Coates et al. 2011); the soft
+        The activation of each codeword at each patch position. Triangle:
+        ``max(0, mean(z) - z_k)`` of the distances ``z`` (Coates et al. 2011); soft: the soft
         threshold ``max(0, +-d_k - threshold)`` of the dot products with the unit-norm
         codewords, split by sign (Coates & Ng 2011: 2 activations per codeword; the default:
         1.7 points above the triangle at K = 1,600 on 10,000 held-out images); or 1 for the
         ``n_nearest`` nearest codewords (Thiry et al. 2021).
     pooling : {"quadrants", "thirds"}
-        Sums over 2 x 2 quadrants of the position grid, or 3 x 3 overlapping regions (the
-        default: 1.9 points above quadrants for the soft threshold at K = 1,600).
+        Sums over 2 x 2 quadrants of the position grid, or over 3 x 3 overlapping regions.
+        Thirds (the default) scored 1.9 points above quadrants for the soft threshold at
+        K = 1,600.
     threshold : float
         ``alpha`` of the soft threshold (whitened units; 0.25 in Coates & Ng 2011).
     n_nearest : int or None
