@@ -181,7 +181,8 @@ def test_cli_feature_matrix_equals_sklearn_and_the_saved_model_predicts_the_same
     np.save(tmp_path / "y.npy", y)
     out = tmp_path / "model.npz"
     done = linclass("train", "--data", tmp_path, "--loss", "least_squares", "--solver",
-                    "exact", "--reg-strength", "1e-3", "--out", out, "--json")
+                    "exact", "--reg-strength", "1e-3", "--val-size", "0", "--normalize", "none",
+                    "--out", out, "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["epochs"] == 1 and result["best_epoch"] == 1
@@ -210,12 +211,12 @@ def test_cli_digits_end_to_end(tmp_path):
     assert evaluated["accuracy"] * 1797 == pytest.approx(n_right, abs=1e-6)
 
 
-def test_cli_bad_combination_exits_1_with_one_line(tmp_path):
+def test_cli_bad_combination_is_a_one_line_usage_error(tmp_path):
     done = linclass("train", "--data", "digits", "--solver", "exact", "--out",
                     tmp_path / "m.npz")
-    assert done.returncode == 1
-    assert done.stderr.startswith("linclass: loss must be 'least_squares' with "
-                                  "solver='exact'")
+    assert done.returncode == 2
+    assert done.stderr.startswith("linclass train: --loss must be 'least_squares' with "
+                                  "--solver exact")
     assert done.stderr.count("\n") == 1
     assert not (tmp_path / "m.npz").exists()
 
