@@ -41,8 +41,8 @@ Cholesky solve) plus :math:`D^2 C` per lambda.
 
 Sample weights :math:`s_i` enter as :math:`w_i = s_i c_{y_i}` and the normalizer
 :math:`\sum_i s_i` replaces N (as :func:`linclass.linear_loss`): an integer weight equals a
-repeated row. The sufficient statistics of two row sets (two ranks of a process group, or the
-training and validation rows of a refit) combine exactly (:meth:`GramStats.combine`).
+repeated row. The sufficient statistics of disjoint row sets (the ranks of a process group) sum exactly
+as raw moments (:meth:`GramStats.pack`): one all-reduce gives those of the union.
 
 References
 ----------
@@ -113,12 +113,6 @@ class GramStats:
         gram = gram.reshape(d, d, order="F") - w * np.outer(m, m)
         return cls(np.asfortranarray(gram), rhs.reshape(d, c) - w * np.outer(m, t), m, t, w,
                    norm)
-
-    @classmethod
-    def combine(cls, stats):
-        """The statistics of the union of disjoint row sets."""
-        d, c = stats[0].rhs.shape
-        return cls.unpack(sum(s.pack() for s in stats), d, c)
 
 
 def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=None,
