@@ -41,8 +41,8 @@ Cholesky solve) plus :math:`D^2 C` per lambda.
 
 Sample weights :math:`s_i` enter as :math:`w_i = s_i c_{y_i}` and the normalizer
 :math:`\sum_i s_i` replaces N (as :func:`linclass.linear_loss`): an integer weight equals a
-repeated row. The sufficient statistics of disjoint row sets (the ranks of a process group) sum exactly
-as raw moments (:meth:`GramStats.pack`): one all-reduce gives those of the union.
+repeated row. The sufficient statistics of disjoint row sets (the ranks of a process group)
+sum exactly as raw moments (:meth:`GramStats.pack`): one all-reduce gives the union's.
 
 References
 ----------
