@@ -87,8 +87,7 @@ class Expected:
 def expected(case, kind):
     """What ``linclass.losses.reference.<kind>`` (plus the L2 penalty) gives for ``case``."""
     loss_fn = getattr(reference, kind)
-    kwargs = {} if kind == "softmax" else {"margin": DELTA}
-    data_loss, dscores = loss_fn(case.score_matrix(), case.y, **kwargs)
+    data_loss, dscores = loss_fn(case.score_matrix(), case.y, margin=DELTA)
     if case.W is None:
         return Expected(data_loss, dscores, dscores, 0.0, 0.0, data_loss, dscores)
     W = case.W.astype(np.float64)

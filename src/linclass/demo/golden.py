@@ -29,11 +29,6 @@ from linclass.objective import linear_loss
 DEFAULT_PATH = Path("tests") / "js" / "golden.json"
 
 
-def _loss_call(name, scores, y, margin):
-    kwargs = {} if name == "softmax" else {"margin": margin}
-    return LOSSES[name](scores, y, **kwargs)
-
-
 def _score_sets(rng):
     """(label, scores, y) inputs: random, the lecture's three images, ties, huge scores."""
     lecture = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
@@ -54,8 +49,8 @@ def golden_cases(seed=0):
     for label, scores, y in _score_sets(rng):
         for name in LOSSES:
             for margin in (1.0, 0.5):
-                loss, dscores = _loss_call(name, scores, y, margin)
-                per_point = [_loss_call(name, scores[i:i + 1], y[i:i + 1], margin)[0]
+                loss, dscores = LOSSES[name](scores, y, margin=margin)
+                per_point = [LOSSES[name](scores[i:i + 1], y[i:i + 1], margin=margin)[0]
                              for i in range(len(y))]
                 losses.append({"case": label, "loss_name": name, "margin": margin,
                                "scores": scores.tolist(), "y": y.tolist(), "loss": loss,

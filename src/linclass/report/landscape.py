@@ -212,16 +212,14 @@ def _losses(W, b, X, y, directions, coefficients, loss, reg, reg_strength, margi
     """Loss at ``W + sum_j coefficients[p, j] * directions[j]`` for every row ``p``."""
     loss_fn = resolve("loss", loss, LOSSES)
     reg_fn = resolve("reg", reg, REGULARIZERS)
-    loss_kwargs = {} if loss == "softmax" else {"margin": margin}
-    reg_kwargs = {"l1_ratio": l1_ratio} if reg == "elastic_net" else {}
     base = X @ W + b  # (N, D) @ (D, C) -> (N, C)
     moves = X @ directions  # (N, D) @ (k, D, C) -> (k, N, C)
     losses = np.empty(len(coefficients))
     for p, c in enumerate(coefficients):
         scores = base + np.tensordot(c, moves, axes=1)  # (N, C)
-        data_loss = loss_fn(scores, y, **loss_kwargs)[0]
+        data_loss = loss_fn(scores, y, margin=margin)[0]
         penalty = reg_fn(W + np.tensordot(c, directions, axes=1), reg_strength,
-                         **reg_kwargs)[0] if reg_strength else 0.0
+                         l1_ratio=l1_ratio)[0] if reg_strength else 0.0
         losses[p] = data_loss + penalty
     return losses
 

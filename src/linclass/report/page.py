@@ -269,8 +269,7 @@ class _ModelParts:
         self.scale = np.ones(self.W.shape[0]) if scale is None else np.asarray(scale, float)
         self.history = getattr(self.classifier, "history_", None)
         self.loss = self.classifier.loss
-        self.loss_kwargs = ({} if self.loss == "softmax"
-                            else {"margin": float(self.classifier.margin)})
+        self.loss_kwargs = {"margin": float(self.classifier.margin)}  # softmax ignores it
         self.blocks = _blocks(self.pipeline, image, self.W.shape[0])
 
     @property
