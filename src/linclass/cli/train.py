@@ -26,6 +26,10 @@ KMEANS_FLAGS = (
     ("--kmeans-whitening", "whitening_eps"),
     ("--kmeans-init", "centroids"),
     ("--kmeans-mirror", "mirror"),
+    ("--kmeans-encoder", "encoder"),
+    ("--kmeans-threshold", "threshold"),
+    ("--kmeans-pooling", "pooling"),
+    ("--kmeans-precision", "precision"),
 )
 
 
