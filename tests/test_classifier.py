@@ -4,29 +4,55 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits, load_iris
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_sample_weight_equivalence_on_dense_data,
+    check_sample_weight_equivalence_on_sparse_data,
+    parametrize_with_checks,
+)
 
 from linclass import LinearClassifier
 
-#: Checks the hinge-loss LinearClassifier is expected to fail, each with the reason.
-#: (The softmax one passes every check.)
-EXPECTED_FAILED_SVM = {
-    "check_class_weight_classifiers":
-        "class weights 1000 vs 0.0001 on unscaled blobs (std 20) multiply the hinge's "
-        "constant-size gradient by 1000: at the default lr (1e-2) the 20 full-batch steps "
-        "overshoot back and forth. The weighting itself is right: with lr=1e-3 the same data "
-        "passes (test_class_weight_favours_the_heavy_class).",
-}
+LOSSES = ("svm", "softmax", "squared_hinge", "crammer_singer", "one_vs_all", "least_squares")
+
+#: The non-smooth hinges stay on minibatch descent (no converged solver for them yet: see
+#: linclass.solvers._auto), whose fixed step overshoots on this check's data.
+HINGE_CLASS_WEIGHT = (
+    "class weights 1000 vs 0.0001 on unscaled blobs (std 20) multiply the hinge's "
+    "constant-size gradient by 1000: at the default lr (1e-2) the 20 full-batch steps "
+    "overshoot back and forth. The weighting itself is right: with lr=1e-3 the same data "
+    "passes (test_class_weight_favours_the_heavy_class).")
+#: The check asks outputs equal to rtol 1e-7, which an iterative solver stopped at the
+#: default tol (1e-4 of the gradient at zero) does not give; at tol=1e-10 it passes
+#: (test_sample_weights_equal_repeated_rows_at_a_tight_tolerance). scikit-learn marks its
+#: own LogisticRegression the same way.
+TOLERANCE = ("an iterative solver at the default tol; equal to rtol 1e-7 at tol=1e-10 "
+             "(test_sample_weights_equal_repeated_rows_at_a_tight_tolerance)")
 
 
 def _expected_failures(estimator):
-    return EXPECTED_FAILED_SVM if estimator.loss == "svm" else {}
+    expected = {}
+    if estimator.loss in ("svm", "crammer_singer", "one_vs_all"):
+        expected["check_class_weight_classifiers"] = HINGE_CLASS_WEIGHT
+    if estimator.loss == "squared_hinge":
+        expected["check_sample_weight_equivalence_on_dense_data"] = TOLERANCE
+    if estimator.loss in ("squared_hinge", "least_squares"):
+        expected["check_sample_weight_equivalence_on_sparse_data"] = TOLERANCE
+    return expected
 
 
-@parametrize_with_checks([LinearClassifier(), LinearClassifier(loss="softmax")],
+@parametrize_with_checks([LinearClassifier(loss=loss) for loss in LOSSES],
                          expected_failed_checks=_expected_failures)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("loss", ["squared_hinge", "least_squares"])
+@pytest.mark.parametrize("check", [check_sample_weight_equivalence_on_dense_data,
+                                   check_sample_weight_equivalence_on_sparse_data])
+def test_sample_weights_equal_repeated_rows_at_a_tight_tolerance(loss, check):
+    """A well-conditioned objective (lambda 3) solved to tol 1e-10: L-BFGS's line search
+    stalls once f changes below float64 round-off, so a weak penalty leaves ~1e-7 in W."""
+    check("LinearClassifier", LinearClassifier(loss=loss, tol=1e-10, reg_strength=3.0))
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -109,3 +135,16 @@ def test_warm_start_starts_from_the_previous_weights():
     clf.set_params(warm_start=True).fit(X, y)
     assert loss_cold == pytest.approx(np.log(10))  # zeros: every class equally likely
     assert clf.history_["loss"][0] < 0.6 * loss_cold
+
+
+def test_to_torch_and_from_sklearn_round_trip_the_head():
+    torch = pytest.importorskip("torch")
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _digits()
+    sk = LogisticRegression(max_iter=500).fit(X, y)
+    clf = LinearClassifier.from_sklearn(sk)
+    np.testing.assert_array_equal(clf.predict(X), sk.predict(X))
+    np.testing.assert_allclose(clf.predict_proba(X), sk.predict_proba(X), atol=1e-12)
+    layer = clf.to_torch()
+    np.testing.assert_allclose(layer(torch.from_numpy(X)).numpy(), clf.scores(X), atol=1e-10)

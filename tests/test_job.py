@@ -120,7 +120,8 @@ def test_feature_matrix_holds_out_a_stratified_split_and_folds_the_standardizati
 @pytest.mark.parametrize("normalize", ["l2", "none"])
 def test_other_normalizations(matrix, normalize):
     folder, X, _ = matrix
-    result = fit(folder, normalize=normalize, solver="minibatch", epochs=5)
+    result = fit(folder, normalize=normalize, loss="svm", solver="minibatch", epochs=5,
+                 reg_strength=1e-4)
     assert result.normalize == normalize
     evaluation = evaluate(result.model, folder, normalize="l2" if normalize == "l2" else "none")
     assert 0 <= evaluation.accuracy <= 1

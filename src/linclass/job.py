@@ -180,6 +180,10 @@ class FitResult:
                "best_epoch": self.best_epoch, "solver": self.history.get("solver"),
                "features": self.features, "loss": self.config.loss, "data": self.source,
                "settings": self.config.to_dict()}
+        if "reg_path" in self.history:  # reg_strength 'auto': the choice and its curve
+            out.update(reg_strength=self.history["reg_strength"],
+                       reg_path=[[float(v) for v in point] for point in self.history["reg_path"]],
+                       refit=self.history["refit"])
         if self.augment is not None:
             out["augment"] = self.augment
         if self.normalize is not None:
@@ -525,8 +529,11 @@ def fit(data, features="raw", *, val_size=None, augment=None, extractor_params=N
     clf = train_prepared(prepared, config, callback=_epoch_reporter(progress, callback),
                          parallel=parallel)
     train_accuracy = float(clf.score(prepared.X_train, prepared.y_train))
-    val_accuracy = None if prepared.X_val is None \
-        else float(clf.score(prepared.X_val, prepared.y_val))
+    if clf.history_.get("refit"):  # the validation rows trained the refit: its held-out
+        val_accuracy = clf.history_["reg_val_accuracy"]  # figure is the chosen lambda's
+    else:
+        val_accuracy = None if prepared.X_val is None \
+            else float(clf.score(prepared.X_val, prepared.y_val))
     model = finish(prepared, clf)
     return FitResult(model, clf.history_, prepared.train_idx, prepared.val_idx,
                      train_accuracy, val_accuracy, len(prepared.y_train), len(prepared.y_val),

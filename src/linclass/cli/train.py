@@ -310,12 +310,15 @@ def _run(args, group=None):
         summary["report"] = _write_report(args, result)
     summary.update(model=str(out), seconds=round(time.perf_counter() - start, 3))
     val = "n/a" if summary["val_accuracy"] is None else f"{summary['val_accuracy']:.4f}"
+    chosen = "" if "reg_path" not in summary else (
+        f"; lambda {summary['reg_strength']:.3g} chosen on the validation split"
+        + (", then refit on training + validation rows" if summary["refit"] else ""))
     emit(args, summary,
          f"trained {summary['loss']} on {summary['features']} features of {summary['data']} "
          f"({summary['solver']}, {summary['processes']} process(es)): train accuracy "
          f"{summary['train_accuracy']:.4f}, validation accuracy {val} (best of "
-         f"{summary['epochs']} epochs: {summary['best_epoch']}), {summary['seconds']:.1f} s; "
-         f"model saved to {out}")
+         f"{summary['epochs']} epochs: {summary['best_epoch']}){chosen}, "
+         f"{summary['seconds']:.1f} s; model saved to {out}")
     return 0
 
 
