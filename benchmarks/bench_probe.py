@@ -271,8 +271,8 @@ def job_defaults():
     rows = []
     for loss, settings in candidates:
         config = TrainConfig(loss=loss, **settings)
-        result, seconds = timed(lambda: train(X, y, config, n_classes=10,
-                                              validation=(X_val, y_val)))
+        result, seconds = timed(lambda config=config: train(
+            X, y, config, n_classes=10, validation=(X_val, y_val)))
         acc = accuracy(X_val, y_val, result.W, result.b)
         h = result.history
         rows.append(f"| {loss} | `{settings}` | {h['solver']} | {seconds:.1f} | {acc:.3f} | "

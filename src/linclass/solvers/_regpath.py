@@ -15,14 +15,14 @@ features (:math:`s = 1`) span scikit-learn's ``LogisticRegression`` from ``C = 0
 
 The path runs from the strongest penalty down (the solution at :math:`\lambda_k` starts the
 solve at :math:`\lambda_{k+1}`: warm starts; the exact solver gets every lambda from one
-eigendecomposition) and measures the validation accuracy and data loss of each solution. The chosen lambda has the
-highest validation accuracy, among ties the lowest validation loss (separable data, where
-many lambdas classify every validation row correctly, then still gets calibrated
-probabilities). The path stops early after :data:`PATIENCE` solutions in a row that do not
-beat the best so far (two decades below it: the small-lambda end, where solves are slowest,
-is rarely the best).
-With ``config.refit`` the model is then fitted again at that lambda on the training and
-validation rows together (as CLIP_benchmark does), warm-started from the chosen solution.
+eigendecomposition) and measures the validation accuracy and data loss of each solution. The
+chosen lambda has the highest validation accuracy, among ties the lowest validation loss
+(separable data, where many lambdas classify every validation row correctly, then still gets
+calibrated probabilities). The path stops early after :data:`PATIENCE` solutions in a row that
+do not beat the best so far (two decades below it: the small-lambda end, where solves are
+slowest, is rarely the best). With ``config.refit`` the model is then fitted again at that
+lambda on the training and validation rows together (as CLIP_benchmark does), warm-started from
+the chosen solution.
 
 ``history`` gets ``reg_strength`` (the chosen lambda), ``reg_path`` (a list of ``(lambda,
 validation accuracy)`` in the order solved), ``reg_val_loss`` (the validation data loss of
