@@ -53,14 +53,18 @@ def namespace(*arrays):
     return array_namespace(*(a for a in arrays if not is_numpy(a)))
 
 
-def check_device(device):
-    """``device`` checked: one of :data:`DEVICES` or ``"cuda:N"``; returns it."""
+def check_device(device, *, available=True):
+    """``device`` checked: one of :data:`DEVICES` or ``"cuda:N"``; returns it.
+
+    With ``available`` (the default) a PyTorch device also needs torch installed and a CUDA
+    device a GPU; without it only the name is checked (settings name a device before it is
+    used)."""
     ok = isinstance(device, str) and (device in DEVICES or (
         device.startswith("cuda:") and device[5:].isdigit()))
     if not ok:
         raise fail("device", "'cpu' (NumPy), 'torch' (PyTorch on the CPU), 'cuda' or 'cuda:N'",
                    repr(device))
-    if device != "cpu":
+    if available and device != "cpu":
         try:
             import torch
         except ImportError:

@@ -52,6 +52,8 @@ from linclass._validation import check_positive, fail
 from linclass.errors import LinclassError
 from linclass.objective import LossParts, loss_parts
 
+__all__ = ["DEFAULT_TIMEOUT", "DataParallel", "DistributedError", "init", "shutdown"]
+
 #: Seconds a collective (or the start-up rendezvous) waits for the other ranks.
 DEFAULT_TIMEOUT = 300.0
 
