@@ -53,8 +53,6 @@ References
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
-from scipy.linalg import blas
 
 from linclass._validation import check_positive, fail
 
@@ -149,6 +147,8 @@ def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=
     counts = np.bincount(y, weights=weights, minlength=n_classes)  # (C,) weighted class sizes
     t_mean = margin * (2 * counts / total - 1)  # (C,): +margin share minus -margin share
 
+    from scipy.linalg import blas  # SciPy loads on first use, not with linclass --help
+
     syrk = blas.ssyrk if dtype == np.float32 else blas.dsyrk
     gram = np.zeros((d, d), order="F")  # float64, upper triangle
     block_gram = np.zeros((d, d), dtype=dtype, order="F")
@@ -175,6 +175,8 @@ def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=
 
 def solve_stats(stats, reg_strength):
     """``(W (D, C), b (C,))`` in float64 from :class:`GramStats`: one Cholesky solve."""
+    import scipy.linalg
+
     check_positive("reg_strength", reg_strength, allow_zero=True)
     d = stats.gram.shape[0]
     gram = stats.gram / stats.norm  # a new F-ordered array: the stats stay as they were
@@ -210,6 +212,8 @@ class RidgePath:
     """
 
     def __init__(self, stats):
+        import scipy.linalg
+
         self.stats = stats
         gram = stats.gram / stats.norm
         self.eigenvalues, self.V = scipy.linalg.eigh(gram, lower=False, check_finite=False,
