@@ -53,10 +53,11 @@ References
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from linclass._validation import check_positive, fail
 
-__all__ = ["GRAM_BLOCK_BYTES", "GramStats", "RidgePath", "gram_stats", "solve_least_squares",
+__all__ = ["CHOLESKY_ONE_THREAD", "GRAM_BLOCK_BYTES", "GramStats", "RidgePath", "gram_stats", "solve_least_squares",
            "solve_stats"]
 
 #: Bytes of X per row block of the Gram matrix: large enough that ``syrk`` on a block costs
@@ -173,6 +174,10 @@ def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=
     return GramStats(gram, rhs, x_mean, t_mean, total, norm)
 
 
+#: Features from which the Cholesky factorization runs on one BLAS thread (see solve_stats).
+CHOLESKY_ONE_THREAD = 15_000
+
+
 def solve_stats(stats, reg_strength):
     """``(W (D, C), b (C,))`` in float64 from :class:`GramStats`: one Cholesky solve."""
     import scipy.linalg
@@ -181,9 +186,13 @@ def solve_stats(stats, reg_strength):
     d = stats.gram.shape[0]
     gram = stats.gram / stats.norm  # a new F-ordered array: the stats stay as they were
     gram[np.diag_indices(d)] += 2 * reg_strength
+    # OpenBLAS's two-thread dpotrf crashed (SIGSEGV) on this project's 2-core machine from
+    # 16,000 features (15,500 and one thread were fine): one thread from CHOLESKY_ONE_THREAD on
+    threads = 1 if d >= CHOLESKY_ONE_THREAD else None
     try:
-        factor = scipy.linalg.cho_factor(gram, lower=False, overwrite_a=True,
-                                         check_finite=False)
+        with threadpool_limits(limits=threads, user_api="blas"):
+            factor = scipy.linalg.cho_factor(gram, lower=False, overwrite_a=True,
+                                             check_finite=False)
     except np.linalg.LinAlgError:
         raise fail("reg_strength", "large enough that the regularized Gram matrix of X is "
                    f"positive definite ({d} features: constant or collinear features make it "
