@@ -57,8 +57,8 @@ from threadpoolctl import threadpool_limits
 
 from linclass._validation import check_positive, fail
 
-__all__ = ["CHOLESKY_ONE_THREAD", "GRAM_BLOCK_BYTES", "GramStats", "RidgePath", "gram_stats", "solve_least_squares",
-           "solve_stats"]
+__all__ = ["CHOLESKY_ONE_THREAD", "GRAM_BLOCK_BYTES", "GramStats", "RidgePath", "gram_stats",
+           "solve_least_squares", "solve_stats"]
 
 #: Bytes of X per row block of the Gram matrix: large enough that ``syrk`` on a block costs
 #: far more than adding its D x D result into the float64 Gram (memory-bound: 0.28 s for
