@@ -8,7 +8,6 @@ import pytest
 
 import linclass as lc
 from linclass import model_file
-from linclass.cli.train import fit_image_classifier
 from linclass.config import TrainConfig
 from linclass.errors import ModelFileError
 
@@ -21,8 +20,7 @@ def digits():
 @pytest.fixture(scope="module", params=["svm", "softmax"])
 def image_model(request, digits):
     config = TrainConfig(loss=request.param, lr=0.05, epochs=3, batch_size=64)
-    model, _, _ = fit_image_classifier(digits, config, "raw", 0.1, seed=0)
-    return model
+    return lc.fit(digits, "raw", val_size=0.1, **config.to_dict()).model
 
 
 def test_image_model_round_trip_gives_identical_scores(image_model, digits, tmp_path):

@@ -30,6 +30,8 @@ from linclass.data._npy import NpyError, read_npz
 from linclass.errors import ModelFileError
 from linclass.image_classifier import ImageClassifier
 
+__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_BYTES", "load", "read_metadata", "save"]
+
 FORMAT = "linclass-model"
 #: Bumped when a file written now could not be read correctly by an older reader.
 FORMAT_VERSION = 1

@@ -334,14 +334,3 @@ def _write_report(args, result):
     shown = dataset if result.val_idx is None else dataset.subset(result.val_idx)
     write_report(result.model, shown, args.report, seed=args.seed)
     return str(Path(args.report) / "index.html")
-
-
-def fit_image_classifier(dataset, config, features, val_size, seed, augment=None,
-                         extractor_params=None):
-    """Compatibility for ``tests/test_model_file.py`` until it calls :func:`linclass.job.fit`
-    (remove then): ``fit`` with every setting of ``config``; ``(model, summary, val_idx)``."""
-    from linclass.job import fit
-
-    result = fit(dataset, features, val_size=val_size, augment=augment,
-                 extractor_params=extractor_params, **{**config.to_dict(), "seed": seed})
-    return result.model, result.summary(), result.val_idx

@@ -27,6 +27,8 @@ import numpy as np
 from linclass.data._npy import check_npy
 from linclass.errors import DataError
 
+__all__ = ["Features", "is_feature_source", "load_features"]
+
 #: File names inside a feature source.
 X_FILE, Y_FILE = "X.npy", "y.npy"
 

@@ -17,6 +17,11 @@ import numpy as np
 
 from linclass._validation import fail
 
+__all__ = [
+    "LARGE_DATASET", "LARGE_VAL_SIZE", "SMALL_VAL_FRACTION", "default_val_size", "dev_subset",
+    "resolve_size", "train_val_split",
+]
+
 #: Held-out images for CIFAR-10-size data (the CS231n protocol: 49,000 train / 1,000 val).
 LARGE_VAL_SIZE = 1000
 #: Datasets with at least this many images are "CIFAR-10-size".

@@ -12,6 +12,8 @@ import numpy as np
 
 from linclass._validation import fail
 
+__all__ = ["N_CLASSES", "blobs", "circles", "spiral"]
+
 N_CLASSES = 3
 
 
