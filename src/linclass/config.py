@@ -17,7 +17,7 @@ them.
 
 >>> config = default_config("raw", "softmax")
 >>> config.loss, config.solver, config.early_stopping
-('softmax', 'auto', True)
+('softmax', 'minibatch', True)
 >>> replace(config, lr=1e-3).lr
 0.001
 """
