@@ -74,6 +74,7 @@ def to_torch(model, dtype=None):
 
     Examples
     --------
+    >>> import pytest; _ = pytest.importorskip("torch")  # the doctest needs the torch extra
     >>> from linclass import LinearClassifier
     >>> X, y = np.eye(3), np.arange(3)
     >>> layer = to_torch(LinearClassifier(loss="softmax", reg_strength=0.1).fit(X, y))
