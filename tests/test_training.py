@@ -133,3 +133,11 @@ def test_default_config_reads_the_tuned_table():
     assert config.loss == "softmax" and config.epochs == 3
     assert config.lr == lc.config.DEFAULTS[("raw", "softmax")]["lr"]
     assert TrainConfig.from_dict(config.to_dict()) == config
+
+
+def test_nan_input_is_named_as_bad_input_not_divergence():
+    X = np.ones((20, 3))
+    X[5, 1] = np.nan
+    config = TrainConfig(solver="minibatch", epochs=1)
+    with pytest.raises(ValueError, match=r"^X must be finite \(no NaN or inf\)"):
+        train(X, np.arange(20) % 2, config, n_classes=2)

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from linclass._validation import fail
 from linclass.config import TrainConfig, replace, settings
 from linclass.data import train_val_split
-from linclass.errors import FIT_MESSAGE, DivergenceError
+from linclass.errors import FIT_MESSAGE
 from linclass.losses import softmax_probabilities
 from linclass.training import check_sample_weight, empty_history, train
 
@@ -161,10 +161,10 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight = sample_weight[train_idx]
         warm = self.warm_start and hasattr(self, "coef_") \
             and self.coef_.shape == (X.shape[1], len(self.classes_))
-        result = _train(X, y_idx, config, n_classes=len(self.classes_), validation=validation,
-                        init=(self.coef_, self.intercept_) if warm else None,
-                        class_weight=self._class_weights(y), sample_weight=sample_weight,
-                        callback=callback, parallel=parallel)
+        result = train(X, y_idx, config, n_classes=len(self.classes_), validation=validation,
+                       init=(self.coef_, self.intercept_) if warm else None,
+                       class_weight=self._class_weights(y), sample_weight=sample_weight,
+                       callback=callback, parallel=parallel)
         self._set_result(result, result.epochs, result.history)
         return self
 
@@ -196,11 +196,11 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         config = replace(self.config(self._seed), solver="minibatch", epochs=1,
                          schedule="constant", early_stopping=False)
         calls = getattr(self, "n_iter_", 0)
-        result = _train(X, y_idx, config, n_classes=len(self.classes_),
-                        init=None if first else (self.coef_, self.intercept_),
-                        opt_state=None if first else self._opt_state,
-                        class_weight=self._class_weights(y), sample_weight=sample_weight,
-                        rng=[self._seed, calls])
+        result = train(X, y_idx, config, n_classes=len(self.classes_),
+                       init=None if first else (self.coef_, self.intercept_),
+                       opt_state=None if first else self._opt_state,
+                       class_weight=self._class_weights(y), sample_weight=sample_weight,
+                       rng=[self._seed, calls])
         history = empty_history() if first else self.history_
         for key, values in result.history.items():
             if isinstance(values, list):
@@ -273,24 +273,6 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         self._opt_state = result.opt_state
         self.n_iter_ = n_iter
         self.history_ = history
-
-
-def _train(X, y, config, *, validation=None, **kwargs):
-    """:func:`linclass.training.train`; a non-finite objective caused by NaN or infinite
-    input is reported as bad input instead of divergence.
-
-    NaN or inf in X always makes the objective non-finite (0 * inf is NaN), so the input is
-    scanned only then, not on every fit (a full pass over X costs a sixth of an SGD epoch).
-    """
-    try:
-        return train(X, y, config, validation=validation, **kwargs)
-    except DivergenceError:
-        for name, data in (("X", X), ("X_val", None if validation is None else validation[0])):
-            values = data.data if hasattr(data, "tocsr") else data  # CSR: the stored values
-            if values is not None and not np.isfinite(values).all():
-                raise fail(name, "finite (no NaN or inf)", "NaN or infinite values",
-                           "Remove or impute them before fitting.") from None
-        raise
 
 
 def _check_two_classes(classes):

@@ -58,6 +58,11 @@ def check_usage(args, check):
         usage_error(f"linclass {args.command}: {line}", "usage")
 
 
+def add_model_argument(parser, help="model file written by 'linclass train' (.npz)"):
+    """``--model MODEL``, the model file every command that reads one takes."""
+    parser.add_argument("--model", required=True, metavar="MODEL", help=help)
+
+
 def common_parser():
     """Flags every command takes: ``--seed``, ``--json``, ``--debug``."""
     from linclass.config import TrainConfig

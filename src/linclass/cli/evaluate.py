@@ -3,7 +3,7 @@ accuracy and the confusion matrix."""
 
 import time
 
-from linclass.cli._common import StageProgress, emit
+from linclass.cli._common import StageProgress, add_model_argument, emit
 from linclass.cli._data import add_data_arguments, report_skipped
 from linclass.job import load_image_model  # noqa: F401 (linclass predict imports it from here)
 
@@ -20,7 +20,7 @@ def add_parser(subparsers, parent):
                     "of any size are resized to the model's input size (the filter training "
                     "images go through). Reads the source's test part unless --split says "
                     "otherwise (a source without parts is read whole), and says which.")
-    p.add_argument("--model", required=True, metavar="MODEL", help="model file (.npz)")
+    add_model_argument(p)
     add_data_arguments(p, split_default="test", hold_out=False, resize=False)
     return p
 

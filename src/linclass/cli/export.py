@@ -2,7 +2,7 @@
 
 import time
 
-from linclass.cli._common import emit
+from linclass.cli._common import add_model_argument, emit
 
 
 def add_parser(subparsers, parent):
@@ -13,7 +13,7 @@ def add_parser(subparsers, parent):
                     "with the class names, loss and feature pipeline as metadata. Load it "
                     "in PyTorch (safetensors.torch.load_file, then nn.Linear) or with "
                     "linclass.export.load_safetensors; no pickle is involved.")
-    p.add_argument("--model", required=True, metavar="MODEL", help="model file (.npz)")
+    add_model_argument(p)
     p.add_argument("--out", required=True, metavar="FILE",
                    help="the .safetensors file to write (replaced atomically)")
     return p

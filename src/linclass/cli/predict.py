@@ -3,7 +3,7 @@
 import sys
 import time
 
-from linclass.cli._common import emit, positive_int
+from linclass.cli._common import add_model_argument, emit, positive_int
 
 
 def add_parser(subparsers, parent):
@@ -14,7 +14,7 @@ def add_parser(subparsers, parent):
                     "are (EXIF orientation, 16-bit and float scaled to 8 bits, transparency "
                     "on white), converted to the model's channels and resized (bilinear) to "
                     "its image size; the model applies its own features and preprocessing.")
-    p.add_argument("--model", required=True, metavar="MODEL", help="model file (.npz)")
+    add_model_argument(p)
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
     p.add_argument("--top-k", type=positive_int, default=3, metavar="K",
                    help="classes to show per image (default: 3)")

@@ -10,7 +10,7 @@ import csv
 import shutil
 from pathlib import Path
 
-from linclass.cli._common import emit, output_dir, progress
+from linclass.cli._common import add_model_argument, emit, output_dir, progress
 from linclass.cli._data import add_data_arguments, load_from_args
 
 #: The report's languages (linclass.report._text's catalogs).
@@ -29,8 +29,7 @@ def add_parser(subparsers, parent):
                     "internet. Like 'evaluate', it reads the source's test part unless "
                     "--split says otherwise (a source without parts is read whole). --lang ko "
                     "writes every title, label, heading and caption in Korean.")
-    p.add_argument("--model", required=True, metavar="MODEL",
-                   help="model file written by 'linclass train' (.npz)")
+    add_model_argument(p)
     p.add_argument("--out", required=True, metavar="DIR", type=output_dir,
                    help="directory for index.html and the PNGs (created if missing)")
     p.add_argument("--search", metavar="CSV", type=_search_table,
