@@ -14,34 +14,7 @@ from linclass import LinearClassifier
 
 LOSSES = ("svm", "softmax", "squared_hinge", "crammer_singer", "one_vs_all", "least_squares")
 
-#: The non-smooth hinges stay on minibatch descent (no converged solver for them yet: see
-#: linclass.solvers._auto), whose fixed step overshoots on this check's data.
-HINGE_CLASS_WEIGHT = (
-    "class weights 1000 vs 0.0001 on unscaled blobs (std 20) multiply the hinge's "
-    "constant-size gradient by 1000: at the default lr (1e-2) the 20 full-batch steps "
-    "overshoot back and forth. The weighting itself is right: with lr=1e-3 the same data "
-    "passes (test_class_weight_favours_the_heavy_class).")
-#: The check asks outputs equal to rtol 1e-7, which an iterative solver stopped at the
-#: default tol (1e-4 of the gradient at zero) does not give; at tol=1e-10 it passes
-#: (test_sample_weights_equal_repeated_rows_at_a_tight_tolerance). scikit-learn marks its
-#: own LogisticRegression the same way.
-TOLERANCE = ("an iterative solver at the default tol; equal to rtol 1e-7 at tol=1e-10 "
-             "(test_sample_weights_equal_repeated_rows_at_a_tight_tolerance)")
-
-
-def _expected_failures(estimator):
-    expected = {}
-    if estimator.loss in ("svm", "crammer_singer", "one_vs_all"):
-        expected["check_class_weight_classifiers"] = HINGE_CLASS_WEIGHT
-    if estimator.loss == "squared_hinge":
-        expected["check_sample_weight_equivalence_on_dense_data"] = TOLERANCE
-    if estimator.loss in ("squared_hinge", "least_squares"):
-        expected["check_sample_weight_equivalence_on_sparse_data"] = TOLERANCE
-    return expected
-
-
-@parametrize_with_checks([LinearClassifier(loss=loss) for loss in LOSSES],
-                         expected_failed_checks=_expected_failures)
+@parametrize_with_checks([LinearClassifier(loss=loss) for loss in LOSSES])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -58,15 +31,17 @@ def test_sample_weights_equal_repeated_rows_at_a_tight_tolerance(loss, check):
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize(("loss", "lr"), [("svm", 1e-3), ("softmax", 1e-2)])
 def test_class_weight_favours_the_heavy_class(loss, lr, n_classes):
-    """scikit-learn's check_class_weight_classifiers data, at a rate that suits the weights."""
+    """scikit-learn's check_class_weight_classifiers data on minibatch descent (the default
+    full-batch solver passes the check itself), at a rate that suits the weights."""
     from sklearn.datasets import make_blobs
     from sklearn.model_selection import train_test_split
 
     X, y = make_blobs(centers=n_classes, random_state=0, cluster_std=20)
     X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.5, random_state=0)
     weights = {0: 1000.0, **{c: 1e-4 for c in range(1, n_classes)}}
-    weighted = LinearClassifier(loss=loss, lr=lr, class_weight=weights, random_state=0)
-    plain = LinearClassifier(loss=loss, lr=lr, random_state=0)
+    weighted = LinearClassifier(loss=loss, solver="minibatch", lr=lr, class_weight=weights,
+                                random_state=0)
+    plain = LinearClassifier(loss=loss, solver="minibatch", lr=lr, random_state=0)
     share_weighted = np.mean(weighted.fit(X_train, y_train).predict(X_test) == 0)
     share_plain = np.mean(plain.fit(X_train, y_train).predict(X_test) == 0)
     assert share_weighted > 0.87

@@ -145,6 +145,33 @@ def test_vectorized_equals_naive_with_ties_and_hinges_at_zero(name):
     np.testing.assert_allclose(dscores, ref_dscores, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", ["svm", "crammer_singer", "one_vs_all"])
+@pytest.mark.parametrize("smoothing", [0.3, 1e-2])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_smoothed_hinges_equal_naive_and_their_gradient(name, smoothing, seed):
+    scores, y = random_problem(seed)
+    loss, dscores = LOSSES[name](scores, y, smoothing=smoothing)
+    ref_loss, ref_dscores = getattr(reference, name)(scores, y, smoothing=smoothing)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(dscores, ref_dscores, rtol=1e-10, atol=1e-15)
+    h = 1e-4 * smoothing  # well inside the smoothing's width: truncation ~1e-8 relative
+    numerical = np.zeros_like(scores)
+    for index in np.ndindex(scores.shape):
+        step = np.zeros_like(scores)
+        step[index] = h
+        numerical[index] = (LOSSES[name](scores + step, y, smoothing=smoothing)[0]
+                            - LOSSES[name](scores - step, y, smoothing=smoothing)[0]) / (2 * h)
+    np.testing.assert_allclose(dscores, numerical, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["svm", "crammer_singer", "one_vs_all"])
+def test_smoothed_hinges_keep_float32_and_reject_a_negative_width(name):
+    scores, y = random_problem(4, dtype=np.float32)
+    assert LOSSES[name](scores, y, smoothing=0.1)[1].dtype == np.float32
+    with pytest.raises(ValueError, match=r"^smoothing must be a finite number >= 0"):
+        LOSSES[name](scores, y, smoothing=-1.0)
+
+
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_dscores_is_the_gradient_of_the_loss(name):
     scores, y = random_problem(3, n=8, c=4, scale=1.0)
@@ -486,3 +513,16 @@ def test_weighted_rejects_weights_of_the_wrong_length():
     scores, y = random_problem(12)
     with pytest.raises(ValueError, match=r"^weights must be a float or a 1-D array of 40"):
         lc.losses.WEIGHTED["svm"](scores, y, np.ones(39))
+
+
+@settings(max_examples=60, deadline=None)
+@given(problem=scored_problems(), smoothing=st.floats(1e-4, 10.0),
+       name=st.sampled_from(["svm", "crammer_singer", "one_vs_all"]))
+def test_smoothed_hinge_lies_within_its_stated_gap_above_the_hinge(problem, smoothing, name):
+    from linclass.losses import SMOOTHING_GAP
+
+    scores, y = problem
+    hinge = LOSSES[name](scores, y)[0]
+    smoothed = LOSSES[name](scores, y, smoothing=smoothing)[0]
+    gap = SMOOTHING_GAP[name](scores.shape[1]) * smoothing
+    assert hinge - 1e-9 * (1 + hinge) <= smoothed <= hinge + gap + 1e-9 * (1 + hinge)

@@ -10,7 +10,7 @@ from linclass.data import train_val_split
 from linclass.objective import loss_parts
 from linclass.ridge import RidgePath, gram_stats, solve_least_squares
 from linclass.solvers import SOLVERS, Problem, accuracy
-from linclass.solvers._regpath import GRID_SIZE, choose, reg_grid, select
+from linclass.solvers._regpath import GRID_SIZE, PATH_TOL_FACTOR, choose, reg_grid, select
 from linclass.training import train
 
 
@@ -36,13 +36,14 @@ def test_grid_has_25_values_over_8_decades_scaled_by_the_features():
                                               ("squared_hinge", "lbfgs")])
 def test_path_chooses_the_lambda_of_independent_fits(split, loss, solver):
     X, y, X_val, y_val = split
-    config = TrainConfig(loss=loss, solver=solver, tol=1e-6)
+    # the path solves to PATH_TOL_FACTOR * tol: 1e-6, as the independent fits
+    config = TrainConfig(loss=loss, solver=solver, tol=1e-6 / PATH_TOL_FACTOR)
     problem = Problem(X, y, 10, validation=(X_val, y_val))
     chosen = select(problem, config, SOLVERS[solver], patience=None)
     brute, losses = [], []
     for lam in reg_grid(X):  # cold starts, one independent fit per lambda
-        fit = train(X, y, TrainConfig(**{**config.to_dict(), "reg_strength": float(lam)}),
-                    n_classes=10)
+        fit = train(X, y, TrainConfig(**{**config.to_dict(), "reg_strength": float(lam),
+                                         "tol": 1e-6}), n_classes=10)
         brute.append((float(lam), accuracy(X_val, y_val, fit.W, fit.b)))
         losses.append(loss_parts(fit.W, fit.b, X_val, y_val, loss=loss, reg="none").data_loss)
     assert [lam for lam, _ in chosen["reg_path"]] == [lam for lam, _ in brute]

@@ -151,17 +151,16 @@ def test_history_has_one_entry_per_iteration_and_decreases(digits):
     assert result.history["val_accuracy"][-1] > 0.9
 
 
-def test_non_smooth_losses_are_refused_with_the_fix():
-    with pytest.raises(ValueError, match="solver='minibatch'"):
-        TrainConfig(loss="svm", solver="lbfgs")
-    with pytest.raises(ValueError, match="reg"):
+def test_non_smooth_penalties_are_refused_with_the_fix():
+    with pytest.raises(ValueError, match="reg.*solver='minibatch'"):
         TrainConfig(loss="softmax", reg="l1", solver="lbfgs")
 
 
 @pytest.mark.parametrize(("loss", "reg", "expected"), [
     ("least_squares", "l2", "exact"), ("softmax", "l2", "lbfgs"),
-    ("squared_hinge", "none", "lbfgs"), ("svm", "l2", "minibatch"),
-    ("softmax", "l1", "minibatch"), ("crammer_singer", "l2", "minibatch")])
+    ("squared_hinge", "none", "lbfgs"), ("svm", "l2", "lbfgs"),
+    ("softmax", "l1", "minibatch"), ("crammer_singer", "l2", "lbfgs"),
+    ("one_vs_all", "none", "lbfgs"), ("svm", "elastic_net", "minibatch")])
 def test_auto_rule(loss, reg, expected):
     problem = Problem(np.zeros((4, 3), np.float32), np.array([0, 1, 0, 1]), 2)
     name, solver = resolve_solver(TrainConfig(loss=loss, reg=reg), problem)
@@ -180,3 +179,112 @@ def test_softmax_estimator_matches_logistic_regression_on_digits(digits):
     assert ours.score(X_test, y_test) >= sk.score(X_test, y_test) - 0.005
     assert log_loss(y_test, ours.predict_proba(X_test)) == pytest.approx(
         log_loss(y_test, sk.predict_proba(X_test)), rel=0.01)
+
+
+# ------------------------------------------------- the hinges, smoothed to a stated gap
+
+def hinge_minimum(X, y, loss, lam, n_classes, margin=1.0):
+    """The hinge objective's minimum by SLSQP on its slack form (a quadratic program):
+    minimize mean_i sum_r xi_ir + lam |W|^2 over (W, b, xi >= 0) with xi_ir at least each
+    hinge's argument; small problems only."""
+    import scipy.optimize
+
+    n, d = X.shape
+    c = n_classes
+    rows = np.arange(n)
+    if loss == "crammer_singer":  # one slack per row: xi_i >= margin + s_j - s_y, j != y_i
+        pairs = [(i, j, None) for i in range(n) for j in range(c) if j != y[i]]
+        n_slack = n
+    elif loss == "svm":  # a slack per wrong class
+        pairs = [(i, j, k) for k, (i, j) in enumerate(
+            (i, j) for i in range(n) for j in range(c) if j != y[i])]
+        n_slack = len(pairs)
+    else:  # one_vs_all: a slack per class, margin - t_ij s_ij
+        pairs = [(i, j, i * c + j) for i in range(n) for j in range(c)]
+        n_slack = n * c
+    size = d * c + c
+
+    def unpack(v):
+        return v[:d * c].reshape(d, c), v[d * c:size], v[size:]
+
+    def value(v):
+        W, _, xi = unpack(v)
+        return xi.sum() / n + lam * float(np.sum(W * W))
+
+    def constraints(v):
+        W, b, xi = unpack(v)
+        S = X @ W + b
+        out = []
+        for i, j, k in pairs:
+            slack = xi[i] if k is None else xi[k]
+            if loss == "one_vs_all":
+                t = 1.0 if j == y[i] else -1.0
+                out.append(slack - (margin - t * S[i, j]))
+            else:
+                out.append(slack - (margin + S[i, j] - S[i, y[i]]))
+        return np.array(out)
+
+    v0 = np.concatenate([np.zeros(size), np.full(n_slack, 2.0 * margin)])
+    bounds = [(None, None)] * size + [(0, None)] * n_slack
+    found = scipy.optimize.minimize(value, v0, method="SLSQP", bounds=bounds,
+                                    constraints=[{"type": "ineq", "fun": constraints}],
+                                    options={"maxiter": 2000, "ftol": 1e-12})
+    assert found.success, found.message
+    del rows
+    return found.fun
+
+
+@pytest.mark.parametrize("loss", ["svm", "crammer_singer", "one_vs_all"])
+@pytest.mark.parametrize("smoothing", [1e-1, 1e-3])
+def test_smoothed_hinge_reaches_the_hinge_minimum_within_the_stated_gap(loss, smoothing):
+    """The hinge objective at L-BFGS's solution of the smoothed one lies between the hinge
+    minimum (a quadratic program, SLSQP) and that plus SMOOTHING_GAP(C) mu."""
+    from linclass.losses import SMOOTHING_GAP
+
+    rng = np.random.default_rng(3)
+    n, d, c, lam = 24, 3, 3, 1e-2
+    X = rng.standard_normal((n, d)) + np.eye(c, d)[rng.integers(0, c, n)] * 2
+    y = np.argmax(X @ np.eye(d, c) + 0.5 * rng.standard_normal((n, c)), axis=1)
+    config = TrainConfig(loss=loss, solver="lbfgs", reg_strength=lam, smoothing=smoothing)
+    result = train(X, y, config, n_classes=c)
+    assert result.converged and result.history["smoothing"] == smoothing
+    reached = objective(result.W, result.b, X, y, loss, lam)[0]
+    best = hinge_minimum(X, y, loss, lam, c)
+    assert best - 1e-7 <= reached <= best + SMOOTHING_GAP[loss](c) * smoothing + 1e-7
+    if smoothing == 1e-3:  # a narrow smoothing is close: well inside the bound
+        assert reached - best < 0.3 * SMOOTHING_GAP[loss](c) * smoothing + 1e-6
+
+
+def test_continuation_narrows_tenfold_to_the_final_width():
+    from linclass.solvers._lbfgs import widths
+
+    assert widths(TrainConfig(loss="crammer_singer", smoothing=1e-2)) == [1.0, 0.1, 0.01]
+    assert widths(TrainConfig(loss="one_vs_all", margin=0.5, smoothing=0.3)) == [0.5, 0.15]
+    assert widths(TrainConfig(loss="least_squares")) == [0.0]
+
+
+@pytest.mark.parametrize("loss", ["svm", "one_vs_all", "crammer_singer"])
+def test_hinge_on_digits_is_converged_and_accurate(digits, loss):
+    X, y, X_test, y_test = digits
+    result = train(X, y, TrainConfig(loss=loss, solver="lbfgs", reg_strength=1e-3),
+                   n_classes=10)
+    assert result.converged
+    _, parts = objective(result.W, result.b, X, y, loss, 1e-3)
+    assert parts is not None
+    accuracy = np.mean(np.argmax(X_test @ result.W + result.b, axis=1) == y_test)
+    assert accuracy > 0.94
+
+
+def test_small_problems_end_at_machine_precision(digits):
+    """Newton steps (solvers._polish) take the gradient from tol down to round-off when the
+    weights are few; many weights stop at tol."""
+    from linclass.solvers._polish import MAX_PARAMETERS
+
+    X, y = digits[0][:300, :20], digits[1][:300] % 5
+    config = TrainConfig(loss="softmax", solver="lbfgs", reg_strength=1e-3)
+    small = train(X, y, config, n_classes=5)
+    assert (20 + 1) * 5 <= MAX_PARAMETERS and small.history["newton_steps"] > 0
+    assert small.history["grad_norm"] < 1e-12 * gradient_at_zero(X, y, "softmax", 5)
+    wide = np.hstack([X] * 3)  # (60 + 1) * 5 > MAX_PARAMETERS
+    large = train(wide, y, config, n_classes=5)
+    assert large.history["newton_steps"] == 0 and large.converged

@@ -77,7 +77,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                  optimizer=_D.optimizer, optimizer_params=None, lr=_D.lr,
                  schedule=_D.schedule, schedule_params=None, batch_size=_D.batch_size,
                  epochs=_D.epochs, sampling=_D.sampling, tol=_D.tol, max_iter=_D.max_iter,
-                 early_stopping=_D.early_stopping,
+                 smoothing=_D.smoothing, early_stopping=_D.early_stopping,
                  validation_fraction=_D.validation_fraction, patience=_D.patience,
                  refit=_D.refit, class_weight=_D.class_weight, device=_D.device,
                  warm_start=False, random_state=None):
@@ -97,6 +97,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         self.sampling = sampling
         self.tol = tol
         self.max_iter = max_iter
+        self.smoothing = smoothing
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience

@@ -139,7 +139,8 @@ class LossParts(NamedTuple):
 
 
 def loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
-               l1_ratio=0.5, block_rows=None, class_weight=None, sample_weight=None):
+               l1_ratio=0.5, block_rows=None, class_weight=None, sample_weight=None,
+               smoothing=0.0):
     """Data loss and penalty of the linear classifier ``scores = X @ W + b``, apart.
 
     Parameters
@@ -164,6 +165,10 @@ def loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0
         Weights s_i >= 0 per row, not all 0. The data loss is
         ``sum_i s_i c[y_i] L_i / sum_i s_i`` (c = 1 and s = 1 when not given): integer
         weights equal repeating rows.
+    smoothing : float, mu >= 0
+        The width of the smoothed hinges (:mod:`linclass.losses._hinge`): the full-batch
+        solvers minimize svm, crammer_singer and one_vs_all in their smoothed forms; 0 (the
+        default) is the hinge itself, and the smooth losses ignore it.
 
     Returns
     -------
@@ -211,7 +216,8 @@ def loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0
             scores = Xb @ W  # (B, D) @ (D, C) -> (B, C)
             scores += b
             weights = 1.0 / n if row_weights is None else row_weights[start:stop]
-            block_loss, dscores = loss_fn(scores, y[start:stop], weights, margin=margin)
+            block_loss, dscores = loss_fn(scores, y[start:stop], weights, margin=margin,
+                                          smoothing=smoothing)
             data_loss += block_loss
             if sparse:
                 acc += Xb.T @ dscores  # (D, B) sparse @ (B, C)
@@ -239,7 +245,8 @@ def loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0
 
 
 def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
-                l1_ratio=0.5, block_rows=None, class_weight=None, sample_weight=None):
+                l1_ratio=0.5, block_rows=None, class_weight=None, sample_weight=None,
+                smoothing=0.0):
     """Data loss plus regularization of the linear classifier ``scores = X @ W + b``.
 
     The parameters are those of :func:`loss_parts`; the result is its
@@ -263,7 +270,8 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
     """
     data_loss, penalty, dW, db = loss_parts(
         W, b, X, y, loss, reg, reg_strength, margin=margin, l1_ratio=l1_ratio,
-        block_rows=block_rows, class_weight=class_weight, sample_weight=sample_weight)
+        block_rows=block_rows, class_weight=class_weight, sample_weight=sample_weight,
+        smoothing=smoothing)
     return data_loss + penalty, dW, db
 
 

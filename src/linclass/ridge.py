@@ -119,7 +119,8 @@ def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=
     """The :class:`GramStats` of ``X`` (N, D), labels ``y``: two passes over row blocks.
 
     The parameters are those of :func:`solve_least_squares`. An empty ``X`` (a rank without
-    rows) gives zero statistics.
+    rows) gives zero statistics. A scipy.sparse ``X`` is read one dense row block at a time
+    (centring makes the Gram matrix dense anyway): the same statistics, the same memory.
     """
     check_positive("margin", margin)
     n, d = X.shape
@@ -140,10 +141,14 @@ def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=
     starts = range(0, n, block_rows)
     plain = class_weight is None and sample_weight is None
 
+    def rows(s):  # (B, D) rows s.. of X, dense
+        block = X[s:s + block_rows]
+        return block.toarray() if hasattr(block, "toarray") else block
+
     x_mean = np.zeros(d)  # (D,): float64 across blocks, X's dtype within a block
     block_weights = weights.astype(dtype)
     for s in starts:
-        x_mean += block_weights[s:s + block_rows] @ X[s:s + block_rows]  # (B,) @ (B, D) -> (D,)
+        x_mean += block_weights[s:s + block_rows] @ rows(s)  # (B,) @ (B, D) -> (D,)
     x_mean /= total
     counts = np.bincount(y, weights=weights, minlength=n_classes)  # (C,) weighted class sizes
     t_mean = margin * (2 * counts / total - 1)  # (C,): +margin share minus -margin share
@@ -158,7 +163,7 @@ def gram_stats(X, y, n_classes, *, margin=1.0, class_weight=None, sample_weight=
     buffer = np.empty((min(block_rows, n), d), dtype=dtype)  # reused: no page faults
     for s in starts:
         Z = buffer[:min(block_rows, n - s)]  # (B, D)
-        np.subtract(X[s:s + block_rows], mean_cast, out=Z)  # centred
+        np.subtract(rows(s), mean_cast, out=Z)  # centred
         # T centred too, although X_c^T D_w 1 = 0: then an error e in the float mean of X
         # changes Z^T D_w T_c by e sum w_i (t_i - t_mean) = 0 (and Z^T D_w Z only by O(e^2))
         targets = _targets(y[s:s + block_rows], n_classes, margin, dtype)  # (B, C)

@@ -28,7 +28,7 @@ def softmax_probabilities(scores):
     return shifted
 
 
-def softmax(scores, y, *, margin=1.0):
+def softmax(scores, y, *, margin=1.0, smoothing=0.0):
     r"""Softmax cross-entropy loss.
 
     .. math::
@@ -46,6 +46,8 @@ def softmax(scores, y, *, margin=1.0):
     margin : float
         Accepted and not used: cross-entropy has no margin. Every loss takes the same
         keywords, so callers pass ``margin`` without asking which loss they hold.
+    smoothing : float
+        Accepted and not used, likewise: cross-entropy is smooth.
 
     Returns
     -------
@@ -62,8 +64,9 @@ def softmax(scores, y, *, margin=1.0):
     return weighted_softmax(scores, y, None, margin=margin)
 
 
-def weighted_softmax(scores, y, weights, *, margin=1.0):
-    """:func:`softmax` with row weights (None: the mean); ``margin`` is not used."""
+def weighted_softmax(scores, y, weights, *, margin=1.0, smoothing=0.0):
+    """:func:`softmax` with row weights (None: the mean); ``margin`` and ``smoothing``
+    are not used."""
     scores, y = check_scores_labels(scores, y)
     weights = check_weights(weights, scores)
     xp = backend.namespace(scores)

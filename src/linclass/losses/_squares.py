@@ -12,7 +12,7 @@ from linclass.backend import check_scores_labels
 from linclass.losses._weights import check_weights, scale_rows, weighted_total
 
 
-def least_squares(scores, y, *, margin=1.0):
+def least_squares(scores, y, *, margin=1.0, smoothing=0.0):
     r"""One-vs-all least squares (RLSC, the loss of scikit-learn's ``RidgeClassifier``).
 
     With targets :math:`t_{ij} = +\Delta` if :math:`j = y_i` and :math:`-\Delta` otherwise,
@@ -34,6 +34,7 @@ def least_squares(scores, y, *, margin=1.0):
     scores : ndarray of shape (N, C)
     y : ndarray of shape (N,), integer labels in [0, C)
     margin : float, the target magnitude :math:`\Delta > 0`
+    smoothing : float, accepted and not used (the loss is smooth)
 
     Returns
     -------
@@ -53,7 +54,7 @@ def least_squares(scores, y, *, margin=1.0):
     return weighted_least_squares(scores, y, None, margin=margin)
 
 
-def weighted_least_squares(scores, y, weights, *, margin=1.0):
+def weighted_least_squares(scores, y, weights, *, margin=1.0, smoothing=0.0):
     """:func:`least_squares` with row weights (None: the mean)."""
     scores, y = check_scores_labels(scores, y)
     check_positive("margin", margin)

@@ -3,6 +3,8 @@
 These are the readable definitions and the oracle for the vectorized versions in
 :mod:`linclass.losses`; the tests require identical results. Training never calls them.
 Each takes ``scores (N, C)`` and labels ``y (N,)`` and returns ``(mean loss, dscores)``.
+The smoothed hinges (``smoothing`` mu > 0) are written out the same way: the softplus hinge
+``h(m) = mu log(1 + exp(m / mu))``, and Crammer-Singer's ``mu log(1 + sum_j exp(m_j / mu))``.
 """
 
 import math
@@ -14,7 +16,16 @@ from linclass.backend import check_scores_labels
 __all__ = ["crammer_singer", "least_squares", "one_vs_all", "softmax", "squared_hinge", "svm"]
 
 
-def svm(scores, y, *, margin=1.0):
+def _hinge(m, smoothing):
+    """``(h(m), h'(m))``: the hinge max(0, m), or its softplus form of width ``smoothing``."""
+    if smoothing == 0:
+        return (m, 1.0) if m > 0 else (0.0, 0.0)
+    t = m / smoothing
+    value = smoothing * (max(t, 0.0) + math.log1p(math.exp(-abs(t))))
+    return value, 1 / (1 + math.exp(-t)) if t > -700 else 0.0
+
+
+def svm(scores, y, *, margin=1.0, smoothing=0.0):
     """Weston–Watkins: ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin)``."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -24,15 +35,14 @@ def svm(scores, y, *, margin=1.0):
         for j in range(c):
             if j == y[i]:
                 continue
-            m = scores[i, j] - scores[i, y[i]] + margin
-            if m > 0:
-                loss += m
-                dscores[i, j] += 1
-                dscores[i, y[i]] -= 1
+            h, slope = _hinge(scores[i, j] - scores[i, y[i]] + margin, smoothing)
+            loss += h
+            dscores[i, j] += slope
+            dscores[i, y[i]] -= slope
     return loss / n, dscores / n
 
 
-def squared_hinge(scores, y, *, margin=1.0):
+def squared_hinge(scores, y, *, margin=1.0, smoothing=0.0):
     """``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin) ** 2``."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -50,13 +60,25 @@ def squared_hinge(scores, y, *, margin=1.0):
     return loss / n, dscores / n
 
 
-def crammer_singer(scores, y, *, margin=1.0):
+def crammer_singer(scores, y, *, margin=1.0, smoothing=0.0):
     """``L_i = max(0, margin + max_{j != y_i} s_j - s_{y_i})``; ties go to the first class."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
     loss = 0.0
     dscores = np.zeros_like(scores)
     for i in range(n):
+        if smoothing > 0:  # mu log(1 + sum_{j != y_i} e^{m_j / mu}), shifted by the largest
+            m = [scores[i, j] - scores[i, y[i]] + margin for j in range(c) if j != y[i]]
+            top = max(0.0, *m)
+            total = math.exp(-top / smoothing) + sum(math.exp((mj - top) / smoothing)
+                                                     for mj in m)
+            loss += top + smoothing * math.log(total)
+            wrong = [j for j in range(c) if j != y[i]]
+            for j, mj in zip(wrong, m, strict=True):
+                p = math.exp((mj - top) / smoothing) / total
+                dscores[i, j] += p
+                dscores[i, y[i]] -= p
+            continue
         best = None
         for j in range(c):
             if j != y[i] and (best is None or scores[i, j] > scores[i, best]):
@@ -69,7 +91,7 @@ def crammer_singer(scores, y, *, margin=1.0):
     return loss / n, dscores / n
 
 
-def one_vs_all(scores, y, *, margin=1.0):
+def one_vs_all(scores, y, *, margin=1.0, smoothing=0.0):
     """``L_i = sum_j max(0, margin - t_j s_j)`` with ``t_j = +1`` for ``j = y_i``, else -1."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -78,14 +100,13 @@ def one_vs_all(scores, y, *, margin=1.0):
     for i in range(n):
         for j in range(c):
             t = 1 if j == y[i] else -1
-            m = margin - t * scores[i, j]
-            if m > 0:
-                loss += m
-                dscores[i, j] -= t
+            h, slope = _hinge(margin - t * scores[i, j], smoothing)
+            loss += h
+            dscores[i, j] -= t * slope
     return loss / n, dscores / n
 
 
-def softmax(scores, y, *, margin=1.0):
+def softmax(scores, y, *, margin=1.0, smoothing=0.0):
     """``L_i = -log(exp(s_{y_i}) / sum_j exp(s_j))``, shifted by the row maximum (no margin)."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape
@@ -101,7 +122,7 @@ def softmax(scores, y, *, margin=1.0):
     return loss / n, dscores / n
 
 
-def least_squares(scores, y, *, margin=1.0):
+def least_squares(scores, y, *, margin=1.0, smoothing=0.0):
     """``L_i = 1/2 sum_j (s_j - t_j) ** 2`` with ``t_j = +margin`` for ``j = y_i``, else -margin."""
     scores, y = check_scores_labels(scores, y)
     n, c = scores.shape

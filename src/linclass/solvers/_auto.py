@@ -28,24 +28,16 @@ def choose(config, problem, can):
     The rule, first match wins:
 
     1. the closed-form solve (``"exact"``) when it applies: least squares with the L2 or no
-       penalty, dense X (any data size: X is streamed once);
-    2. L-BFGS (``"lbfgs"``) when it applies (a smooth loss: softmax, squared hinge; the L2
-       or no penalty) and X fits in memory (:func:`fits_in_memory`);
-    3. minibatch descent otherwise: the non-smooth hinges (svm, crammer_singer,
-       one_vs_all), L1 and the elastic net, and data larger than memory.
+       penalty (any data size: X is streamed once, dense or sparse);
+    2. L-BFGS (``"lbfgs"``) when it applies (every loss: the smooth ones as they are, the
+       hinges svm, crammer_singer and one_vs_all smoothed to a stated gap, see
+       :mod:`linclass.solvers._lbfgs`; the L2 or no penalty) and X fits in memory
+       (:func:`fits_in_memory`);
+    3. minibatch descent otherwise: L1 and the elastic net, and data larger than memory.
 
     ``can(name)`` tells whether the solver ``name`` supports ``config``.
-
-    Why the non-smooth hinges stay with minibatch descent: their objectives have no
-    gradient at the hinge's kink, where the solution lies (the support vectors sit on the
-    margin), so L-BFGS's curvature pairs and its gradient-norm stopping rule do not apply.
-    The converged methods of the field are liblinear's dual coordinate descent (Hsieh et al.,
-    ICML 2008) and Crammer-Singer's dual solver: sequential per-row updates that need a
-    compiled loop, which linclass does not ship (a NumPy row loop is ~1,000x slower). The
-    converged alternative within linclass is the squared hinge (``loss="squared_hinge"``,
-    the L2-SVM that ``LinearSVC`` solves by default), which L-BFGS minimizes to ``tol``.
     """
-    if can("exact") and not problem.sparse:
+    if can("exact"):
         return "exact"
     if can("lbfgs") and fits_in_memory(problem.X):
         return "lbfgs"

@@ -83,6 +83,7 @@ def _check(config):
 
 
 #: The closed-form least-squares solve: one blocked Gram matrix and a Cholesky factorization.
-EXACT = Solver(solve, _check, uses=("device",), streaming=True, parallel=True, path=path,
+EXACT = Solver(solve, _check, uses=("device",), streaming=True, parallel=True, sparse=True,
+               path=path,
                description="closed-form least squares: blocked float32 Gram, float64 "
                            "Cholesky (scikit-learn's RidgeClassifier)")

@@ -22,7 +22,9 @@ calibrated probabilities). The path stops early after :data:`PATIENCE` solutions
 do not beat the best so far (two decades below it: the small-lambda end, where solves are
 slowest, is rarely the best). With ``config.refit`` the model is then fitted again at that
 lambda on the training and validation rows together (as CLIP_benchmark does), warm-started from
-the chosen solution.
+the chosen solution. The path's iterative solves stop at :data:`PATH_TOL_FACTOR` times
+``config.tol`` (the choice needs validation accuracies, which do not move in the last digits
+of the weights); the final solve at the chosen lambda runs to ``config.tol``.
 
 ``history`` gets ``reg_strength`` (the chosen lambda), ``reg_path`` (a list of ``(lambda,
 validation accuracy)`` in the order solved), ``reg_val_loss`` (the validation data loss of
@@ -43,7 +45,7 @@ import numpy as np
 from linclass.objective import loss_parts
 from linclass.solvers._base import Problem, accuracy
 
-__all__ = ["GRID_SIZE", "PATIENCE", "SCALE_ROWS", "choose", "reg_grid", "select", "train_auto"]
+__all__ = ["GRID_SIZE", "PATH_TOL_FACTOR", "PATIENCE", "SCALE_ROWS", "choose", "reg_grid", "select", "train_auto"]
 
 #: Values of lambda on the grid: three per decade, 8 decades.
 GRID_SIZE = 25
@@ -53,6 +55,8 @@ GRID_TOP, GRID_BOTTOM = 2.0, -6.0
 PATIENCE = 6
 #: Rows (evenly spaced) on which the feature scale s is measured.
 SCALE_ROWS = 10_000
+#: The path's solves stop at this multiple of ``config.tol``.
+PATH_TOL_FACTOR = 10.0
 
 
 def reg_grid(X):
@@ -129,6 +133,7 @@ def select(problem, config, solver, *, lambdas=None, callback=None, patience=PAT
                       "reg_strength": float(lam)})
         return patience is None or state["worse"] < patience
 
+    config = replace(config, tol=config.tol * PATH_TOL_FACTOR)
     if solver.path is not None:
         solver.path(problem, config, lambdas, visit)
     else:  # warm-started solves, one per lambda
