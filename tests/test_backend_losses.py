@@ -73,12 +73,13 @@ def test_torch_weights_with_numpy_data_run_in_torch():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("loss", list(LOSSES))
-def test_loss_on_torch_equals_numpy(dtype, loss):
+@pytest.mark.parametrize("smoothing", [0.0, 0.05])
+def test_loss_on_torch_equals_numpy(dtype, loss, smoothing):
     rng = np.random.default_rng(1)
     scores = rng.standard_normal((50, 7)).astype(dtype)
     y = rng.integers(0, 7, 50)
-    want = LOSSES[loss](scores, y)
-    got = LOSSES[loss](*as_torch(scores, y))
+    want = LOSSES[loss](scores, y, smoothing=smoothing)
+    got = LOSSES[loss](*as_torch(scores, y), smoothing=smoothing)
     assert isinstance(got[0], float)
     assert abs(got[0] - want[0]) <= TOL[dtype] * max(1, abs(want[0]))
     assert_tensor_close(got[1], want[1], dtype)

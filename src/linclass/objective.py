@@ -166,9 +166,10 @@ def loss_parts(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0
         ``sum_i s_i c[y_i] L_i / sum_i s_i`` (c = 1 and s = 1 when not given): integer
         weights equal repeating rows.
     smoothing : float, mu >= 0
-        The width of the smoothed hinges (:mod:`linclass.losses._hinge`): the full-batch
-        solvers minimize svm, crammer_singer and one_vs_all in their smoothed forms; 0 (the
-        default) is the hinge itself, and the smooth losses ignore it.
+        The width of the smoothed hinges: the full-batch solvers minimize svm,
+        crammer_singer and one_vs_all in smoothed forms, each within
+        :data:`linclass.losses.SMOOTHING_GAP` times mu of the hinge; 0 (the default) is the
+        hinge itself, and the smooth losses ignore it.
 
     Returns
     -------

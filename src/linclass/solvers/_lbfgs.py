@@ -68,7 +68,7 @@ from linclass.solvers._base import (
     initial_weights,
     report_epoch,
 )
-from linclass.solvers._polish import MAX_PARAMETERS, polish
+from linclass.solvers._polish import MAX_PARAMETERS, SMALL_TOL, polish
 
 __all__ = ["LBFGS", "SMOOTH_LOSSES", "Objective", "minimize", "path", "widths"]
 
@@ -294,13 +294,16 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
                      epochs=config.max_iter, loss=after.data_loss + after.penalty, lr=0.0,
                      callback=callback)
 
-    found = minimize_stages(objective, theta0, stages, tol=config.tol, max_iter=config.max_iter,
-                            scale=scale, on_iteration=on_iteration)
+    small = theta0.size <= MAX_PARAMETERS  # solved to round-off: L-BFGS, then Newton
+    found = minimize_stages(objective, theta0, stages,
+                            tol=min(config.tol, SMALL_TOL) if small else config.tol,
+                            max_iter=config.max_iter, scale=scale, on_iteration=on_iteration)
     newton_steps = 0
-    if found.converged and found.theta.size <= MAX_PARAMETERS:  # finish at round-off
+    if small and found.grad_norm <= config.tol * scale:
         objective.use_float64()
         found.theta, newton_steps = polish(objective, found.theta)
         found.grad_norm = float(np.abs(objective(found.theta)[1]).max())
+    found.converged = found.grad_norm <= config.tol * scale
     if not history["loss"]:  # converged at the start: report the one point
         on_iteration(found.theta)
     W, b = (a.astype(problem.X.dtype) for a in _split(found.theta, d, c))

@@ -23,9 +23,10 @@ round-off and lowers the largest gradient entry. The steps end when none is acce
 a step at round-off no longer halves the largest gradient entry, or after
 :data:`MAX_STEPS`.
 
-It runs after a converged L-BFGS run (a capped run stays as it stopped) when the problem
-has at most :data:`MAX_PARAMETERS` weights (a Hessian's :math:`2P` evaluations then cost
-about what the L-BFGS run did), on the float64 objective.
+It runs when the problem has at most :data:`MAX_PARAMETERS` weights (a Hessian's :math:`2P`
+evaluations then cost about what the L-BFGS run did), after L-BFGS has reached
+:data:`SMALL_TOL` (or at least the run's own ``tol``: a run capped short of it stays as it
+stopped), on the float64 objective.
 
 References
 ----------
@@ -35,10 +36,14 @@ References
 
 import numpy as np
 
-__all__ = ["MAX_PARAMETERS", "MAX_STEPS", "polish"]
+__all__ = ["MAX_PARAMETERS", "MAX_STEPS", "SMALL_TOL", "polish"]
 
 #: Problems with at most this many weights ((D + 1) C) are finished by Newton steps.
 MAX_PARAMETERS = 256
+
+#: The relative gradient tolerance of the L-BFGS run before the Newton steps (L-BFGS steps
+#: are cheaper than finite-difference Hessians while they still make progress).
+SMALL_TOL = 1e-9
 
 #: Newton steps at most.
 MAX_STEPS = 50
@@ -55,22 +60,34 @@ FLAT = 1e-13
 
 def polish(objective, theta):
     """Newton steps from ``theta`` (float64, flat) on ``objective`` (``f(theta) -> (value,
-    gradient)``); returns ``(theta, steps taken)``."""
+    gradient)``); returns ``(theta, steps taken)``.
+
+    A Hessian is kept while its steps shrink the largest gradient entry tenfold (near the
+    minimizer one Hessian serves several steps, each one gradient evaluation) and computed
+    afresh otherwise."""
     value, gradient = objective(theta)
-    steps = 0
+    steps, inverse = 0, None
     while steps < MAX_STEPS and np.abs(gradient).max() > 0:
-        direction = _newton_direction(objective, theta, gradient)
-        if direction is None:
-            break
-        found = _line_search(objective, theta, value, gradient, direction)
+        fresh = inverse is None
+        if fresh:
+            inverse = _inverse_hessian(objective, theta)
+            if inverse is None:
+                break
+        found = _line_search(objective, theta, value, gradient, -inverse(gradient))
         if found is None:
-            break
+            if fresh:
+                break
+            inverse = None  # a stale Hessian: compute it here and try again
+            continue
         norm = np.abs(gradient).max()
         flat = abs(found[1] - value) <= FLAT * abs(value)
         theta, value, gradient = found
         steps += 1
-        if flat and np.abs(gradient).max() > norm / 2:  # round-off reached
+        shrink = np.abs(gradient).max() / norm
+        if flat and shrink > 0.5 and fresh:  # round-off reached
             break
+        if shrink > 0.1:
+            inverse = None
     return theta, steps
 
 
@@ -91,8 +108,8 @@ def _line_search(objective, theta, value, gradient, direction):
     return None
 
 
-def _newton_direction(objective, theta, gradient):
-    """``-H^+ g`` with H by central differences of the gradient and ``H^+`` its
+def _inverse_hessian(objective, theta):
+    """``g -> H^+ g`` with H by central differences of the gradient and ``H^+`` its
     pseudo-inverse: the losses of score differences (all but least squares and one-vs-all)
     do not change when every class's bias moves alike, a direction of zero curvature (and
     zero gradient) that the step leaves alone. None when H has no positive curvature."""
@@ -111,4 +128,5 @@ def _newton_direction(objective, theta, gradient):
     if not curvatures[-1] > 0:
         return None
     keep = curvatures > CURVATURE_FLOOR * curvatures[-1]  # the rest: zero up to the error
-    return -vectors[:, keep] @ ((vectors[:, keep].T @ gradient) / curvatures[keep])
+    vectors, curvatures = vectors[:, keep], curvatures[keep]
+    return lambda g: vectors @ ((vectors.T @ g) / curvatures)

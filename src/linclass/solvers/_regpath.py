@@ -45,7 +45,8 @@ import numpy as np
 from linclass.objective import loss_parts
 from linclass.solvers._base import Problem, accuracy
 
-__all__ = ["GRID_SIZE", "PATH_TOL_FACTOR", "PATIENCE", "SCALE_ROWS", "choose", "reg_grid", "select", "train_auto"]
+__all__ = ["GRID_SIZE", "PATH_TOL_FACTOR", "PATIENCE", "SCALE_ROWS", "choose", "reg_grid",
+           "select", "train_auto"]
 
 #: Values of lambda on the grid: three per decade, 8 decades.
 GRID_SIZE = 25
