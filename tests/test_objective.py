@@ -183,3 +183,30 @@ def test_single_threaded_context_restores_blas_and_torch_threads():
     with objective._single_threaded(torch):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == threads
+
+
+@pytest.mark.parametrize("loss", ["softmax", "svm", "crammer_singer", "one_vs_all",
+                                  "least_squares", "squared_hinge"])
+def test_objective_hessian_equals_differences_of_the_gradient(loss):
+    """The Newton steps' Hessian (exact in X, score blocks by differences) against central
+    differences of loss_parts's gradient in every weight, with both kinds of weights."""
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 5)), rng.integers(0, 4, 40)
+    W, b = rng.normal(size=(5, 4)), rng.normal(size=4)
+    settings = dict(loss=loss, reg="l2", reg_strength=0.1,
+                    smoothing=0.2 if loss in ("svm", "crammer_singer", "one_vs_all") else 0.0,
+                    sample_weight=rng.random(40), class_weight=np.array([1.0, 2.0, 0.5, 1.0]))
+    hessian = objective.objective_hessian(W, b, X, y, **settings)
+    theta = np.concatenate([W.ravel(), b])
+
+    def gradient(t):
+        parts = objective.loss_parts(t[:20].reshape(5, 4), t[20:], X, y, **settings)
+        return np.concatenate([parts.dW.ravel(), parts.db])
+
+    numerical = np.empty_like(hessian)
+    for j in range(theta.size):
+        step = np.zeros_like(theta)
+        step[j] = 1e-6
+        numerical[:, j] = (gradient(theta + step) - gradient(theta - step)) / 2e-6
+    np.testing.assert_allclose(hessian, numerical, atol=1e-7 * np.abs(numerical).max())
+    np.testing.assert_array_equal(hessian, hessian.T)

@@ -49,6 +49,7 @@ from linclass.losses import WEIGHTED
 from linclass.regularizers import REGULARIZERS
 
 __all__ = ["BLOCK_BYTES", "THREADS", "LossParts", "check_linear_inputs", "linear_loss",
+           "objective_hessian",
            "loss_parts"]
 
 #: Bytes of X per row block: small enough that the block stays in cache (two cores'
@@ -274,6 +275,60 @@ def linear_loss(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.
         block_rows=block_rows, class_weight=class_weight, sample_weight=sample_weight,
         smoothing=smoothing)
     return data_loss + penalty, dW, db
+
+
+def objective_hessian(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, margin=1.0,
+                      class_weight=None, sample_weight=None, smoothing=0.0):
+    r"""The Hessian of :func:`loss_parts`'s ``data_loss + penalty`` in
+    :math:`\theta = (W, b)`, flattened as ``concatenate([W.reshape(-1), b])`` (float64).
+
+    Every loss is a sum over rows of a function of the row's scores :math:`s_i = x_i W + b`,
+    so with :math:`\tilde x_i = (x_i, 1)` and :math:`H_i = \partial^2 L / \partial s_i^2`
+    (C x C, the row weight included)
+
+    .. math::
+
+        \frac{\partial^2 L}{\partial \theta_{dk} \partial \theta_{el}}
+        = \sum_i \tilde x_{id} \tilde x_{ie} (H_i)_{kl} + 2 \lambda [d = e \le D, k = l]
+
+    (the L2 penalty on W only; ``reg="none"``: no penalty term). The blocks :math:`H_i` come
+    from central differences of the loss's exact score gradient, one class at a time for all
+    rows at once (2C loss evaluations, step 1e-5 times the margin, or the smoothing width
+    when narrower); the sum is C^2 products ``X~^T diag(h_kl) X~``. NumPy, for problems with
+    few weights (its memory is ((D + 1) C)^2); a scipy.sparse X is read dense.
+    """
+    loss_fn = resolve("loss", loss, WEIGHTED)
+    if reg not in ("l2", "none"):
+        raise fail("reg", "'l2' or 'none' (a penalty with a Hessian)", repr(reg))
+    W, b = np.asarray(W, np.float64), np.asarray(b, np.float64)
+    X = X.toarray() if _is_sparse(X) else np.asarray(X)
+    X = np.hstack([X.astype(np.float64), np.ones((X.shape[0], 1))])  # (N, D + 1)
+    n, c = X.shape[0], W.shape[1]
+    weights = _row_weights(y, W, np.float64, class_weight, sample_weight)
+    weights = 1.0 / n if weights is None else weights
+    scores = X[:, :-1] @ W + b  # (N, C)
+    step = 1e-5 * (min(margin, smoothing) if smoothing > 0 else margin)
+    blocks = np.empty((n, c, c))  # blocks[i, :, l] = d(dscores_i) / d s_il
+    for col in range(c):
+        shifted = scores.copy()
+        shifted[:, col] += step
+        plus = loss_fn(shifted, y, weights, margin=margin, smoothing=smoothing)[1]
+        shifted[:, col] -= 2 * step
+        minus = loss_fn(shifted, y, weights, margin=margin, smoothing=smoothing)[1]
+        blocks[:, :, col] = (plus - minus) / (2 * step)
+    d1 = X.shape[1]
+    hessian = np.empty((d1, c, d1, c))
+    for k in range(c):
+        for col in range(c):
+            h = (blocks[:, k, col] + blocks[:, col, k]) / 2  # (N,), symmetrized
+            hessian[:, k, :, col] = X.T @ (X * h[:, None])  # (D + 1, D + 1)
+    hessian = hessian.reshape(d1 * c, d1 * c)
+    hessian = (hessian + hessian.T) / 2  # symmetric to the last bit
+    if reg == "l2":
+        diagonal = np.arange((d1 - 1) * c)  # W's entries; the bias is not penalized
+        hessian[diagonal, diagonal] += 2 * reg_strength
+    # theta orders W (D, C) row-major, then b: the row d1 - 1 of X~ is the bias already
+    return hessian
 
 
 def _check_class_weight(class_weight, n_classes):

@@ -60,7 +60,7 @@ from threadpoolctl import threadpool_limits
 from linclass import backend
 from linclass._validation import fail
 from linclass.losses import SMOOTHING_GAP
-from linclass.objective import loss_parts
+from linclass.objective import loss_parts, objective_hessian
 from linclass.solvers._base import (
     Solver,
     TrainResult,
@@ -68,7 +68,7 @@ from linclass.solvers._base import (
     initial_weights,
     report_epoch,
 )
-from linclass.solvers._polish import MAX_PARAMETERS, SMALL_TOL, polish
+from linclass.solvers._polish import MAX_PARAMETERS, polish
 
 __all__ = ["LBFGS", "SMOOTH_LOSSES", "Objective", "minimize", "path", "widths"]
 
@@ -156,6 +156,14 @@ class Objective:
         value = parts.data_loss + parts.penalty
         self.last = (theta.copy(), parts, value, gradient.copy())
         return value, gradient
+
+    def hessian(self, theta):
+        """The objective's Hessian at ``theta`` (:func:`~linclass.objective.objective_hessian`;
+        NumPy, one process)."""
+        d, c = self.shape
+        settings = {k: v for k, v in self.kwargs.items() if k != "l1_ratio"}
+        return objective_hessian(theta[:d * c].reshape(d, c), theta[d * c:], self.X, self.y,
+                                 **settings)
 
     def parts_at(self, theta):
         """The :class:`~linclass.objective.LossParts` at ``theta`` (cached when just
@@ -294,10 +302,11 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
                      epochs=config.max_iter, loss=after.data_loss + after.penalty, lr=0.0,
                      callback=callback)
 
-    small = theta0.size <= MAX_PARAMETERS  # solved to round-off: L-BFGS, then Newton
-    found = minimize_stages(objective, theta0, stages,
-                            tol=min(config.tol, SMALL_TOL) if small else config.tol,
-                            max_iter=config.max_iter, scale=scale, on_iteration=on_iteration)
+    # few weights, in one NumPy process: solved to round-off (L-BFGS, then Newton steps)
+    small = theta0.size <= MAX_PARAMETERS and config.device == "cpu" \
+        and (problem.parallel is None or problem.parallel.world_size == 1)
+    found = minimize_stages(objective, theta0, stages, tol=config.tol, max_iter=config.max_iter,
+                            scale=scale, on_iteration=on_iteration)
     newton_steps = 0
     if small and found.grad_norm <= config.tol * scale:
         objective.use_float64()
