@@ -45,11 +45,11 @@ def test_json_is_one_object(capsys):
 
 def test_exit_1_when_a_check_fails(monkeypatch, capsys):
     # a deliberately broken loss (dscores off by a factor 2) registered like a real one
-    def broken(scores, y, margin=1.0):
+    def broken(scores, y, margin=1.0, smoothing=0.0):
         loss, dscores = lc.losses.softmax(scores, y)
         return loss, 2 * dscores
 
-    def weighted_broken(scores, y, weights, *, margin=1.0):
+    def weighted_broken(scores, y, weights, *, margin=1.0, smoothing=0.0):
         loss, dscores = lc.losses.WEIGHTED["softmax"](scores, y, weights, margin=margin)
         return loss, 2 * dscores
 

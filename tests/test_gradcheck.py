@@ -258,7 +258,7 @@ def test_check_all_rows():
 
 def test_check_all_fails_for_a_broken_loss(monkeypatch):
     # a deliberately broken loss in the registry (a real function, wrong gradient)
-    def broken(scores, y, weights, *, margin=1.0):
+    def broken(scores, y, weights, *, margin=1.0, smoothing=0.0):
         loss, dscores = lc.losses.WEIGHTED["svm"](scores, y, weights, margin=margin)
         return loss, 2 * dscores
 

@@ -33,7 +33,7 @@ def test_every_check_refuses_a_bad_value_with_the_settings_name():
     bad = {"loss": "hinge", "reg": "l3", "reg_strength": -1.0, "margin": 0.0,
            "l1_ratio": 2.0, "solver": "newton", "optimizer": "adamw", "optimizer_params": [],
            "lr": 0.0, "schedule": "linear", "schedule_params": 3, "batch_size": 0,
-           "epochs": 1.5, "sampling": "random", "tol": -1.0, "max_iter": 0,
+           "epochs": 1.5, "sampling": "random", "tol": -1.0, "smoothing": 0.0, "max_iter": 0,
            "early_stopping": "yes", "validation_fraction": 1.0, "patience": 0, "refit": 1,
            "class_weight": "heavy", "device": "gpu", "seed": "0"}
     assert set(bad) == {name for name, _, _ in settings()}

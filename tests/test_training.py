@@ -34,7 +34,8 @@ def test_digits_reach_090_validation_accuracy(digits, loss):
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_same_seed_same_weights_bit_for_bit(digits, optimizer):
     X_train, y_train, _, _ = digits
-    config = TrainConfig(optimizer=optimizer, lr=1e-3, epochs=3, batch_size=32, seed=7)
+    config = TrainConfig(solver="minibatch", optimizer=optimizer, lr=1e-3, epochs=3,
+                         batch_size=32, seed=7)
     first = train(X_train, y_train, config, n_classes=10)
     second = train(X_train, y_train, config, n_classes=10)
     np.testing.assert_array_equal(first.W, second.W)
@@ -73,7 +74,8 @@ def test_history_lengths_and_best_epoch(digits):
 
 def test_patience_stops_early(digits):
     X_train, y_train, X_val, y_val = digits
-    config = TrainConfig(lr=1e-6, schedule="constant", epochs=30, patience=2, early_stopping=True)
+    config = TrainConfig(solver="minibatch", lr=1e-6, schedule="constant", epochs=30,
+                         patience=2, early_stopping=True)
     result = train(X_train, y_train, config, n_classes=10, validation=(X_val, y_val))
     assert result.epochs < 30
     assert len(result.history["val_accuracy"]) == result.epochs
@@ -85,8 +87,8 @@ def test_full_batch_step_is_gradient_descent(digits):
     X = X_train.astype(np.float64)
     rng = np.random.default_rng(0)
     W0, b0 = rng.normal(size=(64, 10)) * 0.01, rng.normal(size=10) * 0.01
-    config = TrainConfig(loss="svm", reg_strength=0.1, lr=0.3, schedule="constant",
-                         epochs=1, batch_size=len(X))
+    config = TrainConfig(loss="svm", solver="minibatch", reg_strength=0.1, lr=0.3,
+                         schedule="constant", epochs=1, batch_size=len(X))
     result = train(X, y_train, config, n_classes=10, init=(W0, b0))
     _, dW, db = lc.linear_loss(W0, b0, X, y_train, loss="svm", reg_strength=0.1)
     np.testing.assert_allclose(result.W, W0 - 0.3 * dW, rtol=1e-12)

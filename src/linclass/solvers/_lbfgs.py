@@ -158,12 +158,23 @@ class Objective:
         return value, gradient
 
     def hessian(self, theta):
-        """The objective's Hessian at ``theta`` (:func:`~linclass.objective.objective_hessian`;
-        NumPy, one process)."""
+        """The objective's Hessian at ``theta`` (:func:`~linclass.objective.objective_hessian`,
+        NumPy); data-parallel, each rank's share of the data term is summed by one
+        all-reduce and the penalty's added after."""
         d, c = self.shape
+        W, b = theta[:d * c].reshape(d, c), theta[d * c:]
         settings = {k: v for k, v in self.kwargs.items() if k != "l1_ratio"}
-        return objective_hessian(theta[:d * c].reshape(d, c), theta[d * c:], self.X, self.y,
-                                 **settings)
+        if self.parallel is None or self.parallel.world_size == 1:
+            return objective_hessian(W, b, self.X, self.y, **settings)
+        data = np.zeros((theta.size, theta.size))
+        if len(self.y):  # a rank without rows adds nothing
+            data = self.share * objective_hessian(W, b, self.X, self.y,
+                                                  **{**settings, "reg": "none"})
+        hessian = self.parallel.sum(data.reshape(-1)).reshape(data.shape)
+        if settings["reg"] == "l2":
+            diagonal = np.arange(d * c)  # W's entries; the bias is not penalized
+            hessian[diagonal, diagonal] += 2 * settings["reg_strength"]
+        return hessian
 
     def parts_at(self, theta):
         """The :class:`~linclass.objective.LossParts` at ``theta`` (cached when just
@@ -302,9 +313,8 @@ def solve(problem, config, *, init=None, opt_state=None, rng=None, callback=None
                      epochs=config.max_iter, loss=after.data_loss + after.penalty, lr=0.0,
                      callback=callback)
 
-    # few weights, in one NumPy process: solved to round-off (L-BFGS, then Newton steps)
-    small = theta0.size <= MAX_PARAMETERS and config.device == "cpu" \
-        and (problem.parallel is None or problem.parallel.world_size == 1)
+    # few weights, NumPy: solved to round-off (L-BFGS, then Newton steps)
+    small = theta0.size <= MAX_PARAMETERS and config.device == "cpu"
     found = minimize_stages(objective, theta0, stages, tol=config.tol, max_iter=config.max_iter,
                             scale=scale, on_iteration=on_iteration)
     newton_steps = 0
