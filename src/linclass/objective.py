@@ -49,7 +49,7 @@ from linclass.losses import WEIGHTED
 from linclass.regularizers import REGULARIZERS
 
 __all__ = ["BLOCK_BYTES", "THREADS", "LossParts", "check_linear_inputs", "linear_loss",
-           "objective_hessian",
+           "add_penalty_hessian", "objective_hessian",
            "loss_parts"]
 
 #: Bytes of X per row block: small enough that the block stays in cache (two cores'
@@ -324,10 +324,17 @@ def objective_hessian(W, b, X, y, loss="svm", reg="l2", reg_strength=0.0, *, mar
             hessian[:, k, :, col] = X.T @ (X * h[:, None])  # (D + 1, D + 1)
     hessian = hessian.reshape(d1 * c, d1 * c)
     hessian = (hessian + hessian.T) / 2  # symmetric to the last bit
-    if reg == "l2":
-        diagonal = np.arange((d1 - 1) * c)  # W's entries; the bias is not penalized
-        hessian[diagonal, diagonal] += 2 * reg_strength
     # theta orders W (D, C) row-major, then b: the row d1 - 1 of X~ is the bias already
+    return add_penalty_hessian(hessian, reg, reg_strength, (d1 - 1) * c)
+
+
+def add_penalty_hessian(hessian, reg, reg_strength, n_weights):
+    r"""``hessian`` plus the penalty's, in place: :math:`2 \lambda` on the diagonal of W's
+    first ``n_weights`` entries for ``reg="l2"`` (the bias is not penalized), nothing for
+    ``"none"``; returns it."""
+    if reg == "l2":
+        diagonal = np.arange(n_weights)
+        hessian[diagonal, diagonal] += 2 * reg_strength
     return hessian
 
 

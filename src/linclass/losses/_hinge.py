@@ -191,9 +191,9 @@ def weighted_crammer_singer(scores, y, weights, *, margin=1.0, smoothing=0.0):
     check_positive("margin", margin)
     check_positive("smoothing", smoothing, allow_zero=True)
     weights = check_weights(weights, scores)
-    xp = backend.namespace(scores)
     if smoothing != 0:
         return _smoothed_crammer_singer(scores, y, weights, margin, smoothing)
+    xp = backend.namespace(scores)
     rows = backend.arange(scores.shape[0], scores)
     wrong = xp.asarray(scores, copy=True)
     wrong[rows, y] = -np.inf

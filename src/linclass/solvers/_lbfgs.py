@@ -60,7 +60,7 @@ from threadpoolctl import threadpool_limits
 from linclass import backend
 from linclass._validation import fail
 from linclass.losses import SMOOTHING_GAP
-from linclass.objective import loss_parts, objective_hessian
+from linclass.objective import add_penalty_hessian, loss_parts, objective_hessian
 from linclass.solvers._base import (
     Solver,
     TrainResult,
@@ -171,10 +171,7 @@ class Objective:
             data = self.share * objective_hessian(W, b, self.X, self.y,
                                                   **{**settings, "reg": "none"})
         hessian = self.parallel.sum(data.reshape(-1)).reshape(data.shape)
-        if settings["reg"] == "l2":
-            diagonal = np.arange(d * c)  # W's entries; the bias is not penalized
-            hessian[diagonal, diagonal] += 2 * settings["reg_strength"]
-        return hessian
+        return add_penalty_hessian(hessian, settings["reg"], settings["reg_strength"], d * c)
 
     def parts_at(self, theta):
         """The :class:`~linclass.objective.LossParts` at ``theta`` (cached when just
