@@ -1,7 +1,8 @@
 r"""L-BFGS on the whole training set: the converged minimizer of a smooth objective.
 
 The objective of :mod:`linclass.solvers._base` is minimized over :math:`\theta = (W, b)` by
-SciPy's L-BFGS-B (no bounds) [1]_ [2]_, with the objective and its gradient from one fused
+L-BFGS [1]_ (:mod:`linclass.solvers._quasi_newton`: the two-loop recursion with the last 10
+curvature pairs, a Wolfe line search), with the objective and its gradient from one fused
 pass over X per evaluation (:func:`linclass.objective.loss_parts`). It applies to the smooth
 losses (``softmax``, ``squared_hinge``, ``least_squares``) and to the non-smooth hinges
 (``svm``, ``crammer_singer``, ``one_vs_all``), with the L2 or no penalty.
@@ -30,16 +31,22 @@ the same ``tol`` suits pixels and unit-norm embeddings, and a warm start is judg
 yardstick as a cold one). It stops after ``config.max_iter`` iterations otherwise, or when the
 line search can make no more progress (the objective is flat to the precision of X's dtype);
 ``TrainResult.converged`` and ``history["converged"]``, ``history["grad_norm"]``,
-``history["iterations"]`` and ``history["stop"]`` (SciPy's message) report which.
+``history["iterations"]`` and ``history["stop"]`` (which of the three) report which.
 
 Precision: X stays in its dtype (float32 features are read as float32, the products run in
 float32 BLAS); the iterate, the L-BFGS memory (the last 10 steps and gradient changes) and
 the line search run in float64, where the curvature pairs need it (float32 differences of
 nearby gradients lose most of their digits). The objective's sum over rows is accumulated in
-float64 across blocks. When the float32 objective stops decreasing before the tolerance is
-met (its values are flat to about 1e-7 relative: a tight ``tol``), the run continues with
-float64 weights, so that :func:`~linclass.objective.loss_parts` casts each block of X to
-float64 on the fly (about twice the time per iteration, for the last iterations only).
+float64 across blocks. Near the minimizer the float32 objective's values are flat to about
+1e-9 of their size (100,000 rows) while the gradient still shows progress: the line search
+then accepts steps by their slopes (Hager and Zhang's approximate Wolfe condition [2]_, within
+``NOISE_ULPS`` units in the last place of float32). Only when no step is found that way
+does the run continue with float64 weights, so that :func:`~linclass.objective.loss_parts`
+casts each block of X to float64 on the fly (about twice the time per iteration).
+
+A regularization path (:func:`path`) keeps the curvature pairs from one lambda to the next,
+each gradient change corrected by the penalty's (exact for L2), so each new lambda starts
+with quasi-Newton steps rather than a steepest-descent step of guessed length.
 
 Data-parallel (``problem.parallel``): every rank evaluates the objective on its contiguous
 share of the rows, one all-reduce (float64) sums loss and gradient, and every rank runs the
@@ -48,7 +55,8 @@ same deterministic L-BFGS on the same numbers: the model of one process.
 References
 ----------
 .. [1] J. Nocedal, "Updating Quasi-Newton Matrices with Limited Storage", Math. Comp. 35, 1980.
-.. [2] C. Zhu, R. H. Byrd, P. Lu, J. Nocedal, "Algorithm 778: L-BFGS-B", ACM TOMS 23, 1997.
+.. [2] W. W. Hager and H. Zhang, "A new conjugate gradient method with guaranteed descent and
+   an efficient line search", SIAM J. Optim. 16, 2005.
 .. [3] Y. Nesterov, "Smooth minimization of non-smooth functions", Math. Program. 103, 2005.
 """
 
@@ -61,6 +69,7 @@ from linclass import backend
 from linclass._validation import fail
 from linclass.losses import SMOOTHING_GAP
 from linclass.objective import add_penalty_hessian, loss_parts, objective_hessian
+from linclass.regularizers import REGULARIZERS
 from linclass.solvers._base import (
     Solver,
     TrainResult,
@@ -69,6 +78,7 @@ from linclass.solvers._base import (
     report_epoch,
 )
 from linclass.solvers._polish import MAX_PARAMETERS, polish
+from linclass.solvers._quasi_newton import NOISE_ULPS, Memory, line_search
 
 __all__ = ["LBFGS", "SMOOTH_LOSSES", "Objective", "minimize", "path", "widths"]
 
@@ -125,8 +135,9 @@ class Objective:
     def update(self, **settings):
         """Change ``reg_strength`` (a regularization path) or ``smoothing`` (a continuation
         stage); forgets the cached evaluation."""
-        self.kwargs.update(settings)
-        self.last = None
+        if any(self.kwargs.get(key) != value for key, value in settings.items()):
+            self.kwargs.update(settings)
+            self.last = None
 
     def use_float64(self):
         """Evaluate in float64 from now on (X's blocks cast on the fly)."""
@@ -173,6 +184,15 @@ class Objective:
         hessian = self.parallel.sum(data.reshape(-1)).reshape(data.shape)
         return add_penalty_hessian(hessian, settings["reg"], settings["reg_strength"], d * c)
 
+    def penalty_gradient(self, theta, reg_strength):
+        """The penalty's gradient at ``theta`` (flat, float64) with strength
+        ``reg_strength``: on W by the regularizer, zero on the biases."""
+        d, c = self.shape
+        out = np.zeros_like(theta)
+        out[:d * c] = REGULARIZERS[self.kwargs["reg"]](
+            theta[:d * c].reshape(d, c), reg_strength, l1_ratio=self.kwargs["l1_ratio"])[1].ravel()
+        return out
+
     def parts_at(self, theta):
         """The :class:`~linclass.objective.LossParts` at ``theta`` (cached when just
         evaluated)."""
@@ -194,9 +214,11 @@ class Minimum:
     iterations: int
     grad_norm: float
     message: str
+    memory: Memory
 
 
-def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None):
+def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None,
+             memory=None):
     """L-BFGS from ``theta0`` until the stated tolerance (see the module notes).
 
     Parameters
@@ -210,42 +232,50 @@ def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None)
         :math:`\\lVert \\nabla L(0) \\rVert_\\infty` when known (a path reuses it).
     on_iteration : callable(theta), optional
         Called after every iteration with the new iterate.
+    memory : linclass.solvers._quasi_newton.Memory, optional
+        Curvature pairs to start from (a path's previous lambda); a new one otherwise.
 
     Returns
     -------
     Minimum
+        ``memory`` holds the run's curvature pairs at the end.
     """
-    import scipy.optimize
-
-    def callback(intermediate_result):  # SciPy passes the iterate by this name
-        on_iteration(intermediate_result.x)
-
-    # L-BFGS-B's own vector work is tiny; a multithreaded BLAS there costs 50x on a busy
-    # machine (13.7 s against 0.26 s on the digits, load 8 on 2 cores). loss_parts runs large
-    # X on its own threads, each with a single-threaded BLAS, so one thread loses nothing.
+    memory = Memory(MEMORY) if memory is None else memory
+    # The vector work here is tiny; a multithreaded BLAS there costs 50x on a busy machine
+    # (13.7 s against 0.26 s on the digits, load 8 on 2 cores). loss_parts runs large X on
+    # its own threads, each with a single-threaded BLAS, so one thread loses nothing.
     with threadpool_limits(limits=1, user_api="blas"):
         scale = objective.zero_gradient_norm() if scale is None else scale
         gtol = tol * scale
-        g0 = objective(theta0)[1]
-        if np.abs(g0).max() <= gtol:
-            return Minimum(theta0, True, 0, float(np.abs(g0).max()),
-                           "gradient below tol at the start")
-        theta, iterations = theta0, 0
-        while True:
-            result = scipy.optimize.minimize(
-                objective, theta, jac=True, method="L-BFGS-B",
-                callback=None if on_iteration is None else callback,
-                # ftol 0: stop on the gradient (or no progress), not on a small decrease of f
-                options={"maxiter": max_iter - iterations, "gtol": gtol, "ftol": 0.0,
-                         "maxcor": MEMORY, "maxls": 50, "maxfun": 20 * max_iter})
-            theta, iterations = result.x, iterations + int(result.nit)
-            grad_norm = float(np.abs(result.jac).max())
-            if grad_norm <= gtol or iterations >= max_iter or objective.dtype == np.float64:
+        theta = theta0
+        value, gradient = objective(theta)
+        iterations, message = 0, "gradient below tol"
+        while np.abs(gradient).max() > gtol:
+            if iterations >= max_iter:
+                message = "iteration limit reached"
                 break
-            # float32 objective values are flat to ~1e-7 relative: no more progress there.
-            # Continue from here with the products in float64 (X's blocks cast on the fly).
-            objective.use_float64()
-    return Minimum(theta, grad_norm <= gtol, iterations, grad_norm, str(result.message))
+            direction = memory.direction(gradient)
+            # the first step of a fresh memory: unit length along -g (no curvature known)
+            step = 1.0 if len(memory) else 1.0 / np.linalg.norm(gradient)
+            found = line_search(objective, theta, direction, value, gradient, step,
+                                noise=NOISE_ULPS * np.finfo(objective.dtype).eps)
+            if found is None:
+                if objective.dtype == np.float64:
+                    message = "no step decreases the objective (flat to float64 precision)"
+                    break
+                # float32 values and slopes exhausted: go on with the products in float64
+                objective.use_float64()
+                value, gradient = objective(theta)
+                continue
+            alpha, value, new_gradient = found
+            step_taken = alpha * direction
+            memory.add(step_taken, new_gradient - gradient)
+            theta, gradient = theta + step_taken, new_gradient
+            iterations += 1
+            if on_iteration is not None:
+                on_iteration(theta)
+    grad_norm = float(np.abs(gradient).max())
+    return Minimum(theta, grad_norm <= gtol, iterations, grad_norm, message, memory)
 
 
 def widths(config):
@@ -267,15 +297,18 @@ def widths(config):
     return [*stages, final]
 
 
-def minimize_stages(objective, theta0, stages, *, tol, max_iter, scale, on_iteration=None):
+def minimize_stages(objective, theta0, stages, *, tol, max_iter, scale, on_iteration=None,
+                    memory=None):
     """:func:`minimize` at each smoothing width of ``stages`` in turn, each stage
-    warm-started from the last; the iterations add up and share ``max_iter``."""
+    warm-started from the last with a fresh memory (a narrower smoothing has other
+    curvature; ``memory`` serves the first stage); the iterations add up and share
+    ``max_iter``."""
     theta, iterations = theta0, 0
     for width in stages:
         objective.update(smoothing=width)
         found = minimize(objective, theta, tol=tol, max_iter=max(max_iter - iterations, 1),
-                         scale=scale, on_iteration=on_iteration)
-        theta, iterations = found.theta, iterations + found.iterations
+                         scale=scale, on_iteration=on_iteration, memory=memory)
+        theta, iterations, memory = found.theta, iterations + found.iterations, None
     found.iterations = iterations
     return found
 
@@ -339,12 +372,17 @@ def path(problem, config, lambdas, visit):
     stages = widths(config)
     objective.update(smoothing=stages[-1])
     scale = objective.zero_gradient_norm()  # the penalty's gradient vanishes at W = 0
-    theta = np.zeros(d * c + c)
+    theta, memory = np.zeros(d * c + c), None
     for k, lam in enumerate(lambdas):
+        if memory is not None:  # the curvature pairs carry over, corrected for the penalty
+            previous = objective.kwargs["reg_strength"]
+            memory.correct(lambda s, new=lam, old=previous: objective.penalty_gradient(s, new)
+                           - objective.penalty_gradient(s, old))
         objective.update(reg_strength=lam)
         found = minimize_stages(objective, theta, stages if k == 0 else stages[-1:],
-                                tol=config.tol, max_iter=config.max_iter, scale=scale)
-        theta = found.theta
+                                tol=config.tol, max_iter=config.max_iter, scale=scale,
+                                memory=memory)
+        theta, memory = found.theta, found.memory
         if not visit(lam, *_split(theta, d, c), found.iterations, found.converged):
             return
 
@@ -366,5 +404,6 @@ def _check(config):
 LBFGS = Solver(
     solve, _check, uses=("tol", "max_iter", "smoothing", "device"), streaming=False,
     devices=("cpu", "torch"), parallel=True, sparse=True, path=path,
-    description="L-BFGS on the full batch (SciPy's L-BFGS-B, float64 iterate, X in its own "
-                "dtype; the hinges smoothed), stops on the gradient tolerance tol")
+    description="L-BFGS on the full batch (float64 iterate and memory, X in its own dtype, "
+                "a float32-tolerant Wolfe line search; the hinges smoothed), stops on the "
+                "gradient tolerance tol")
