@@ -94,8 +94,7 @@ class DataParallel:
         >>> [DataParallel(r, 3).shard(np.arange(7)).tolist() for r in range(3)]
         [[0, 1], [2, 3], [4, 5, 6]]
         """
-        n = len(idx)
-        return idx[self.rank * n // self.world_size:(self.rank + 1) * n // self.world_size]
+        return idx[self.rows(len(idx))]
 
     def loss_parts(self, W, b, X, y, n_batch, *, share=None, dtype=None, **kwargs):
         """:func:`linclass.objective.loss_parts` of the whole batch, from this rank's rows.
@@ -123,7 +122,7 @@ class DataParallel:
             Identical on every rank: the objective's parts and gradient of the global batch.
         """
         if len(y):
-            parts = loss_parts(W, b, X, y, block_rows=len(y), **kwargs)
+            parts = loss_parts(W, b, X, y, **kwargs)
         else:  # contributes nothing to the data loss; its weight B_r / B is 0
             reg_only = loss_parts(W, b, np.zeros((1, W.shape[0]), W.dtype), np.zeros(1, int),
                                   **{k: v for k, v in kwargs.items() if k != "sample_weight"})
@@ -167,9 +166,12 @@ class DataParallel:
         return flat
 
     def rows(self, n):
-        """This rank's contiguous share of ``n`` rows, as a slice (full-batch solvers)."""
-        rows = self.shard(np.arange(n))
-        return slice(int(rows[0]), int(rows[-1]) + 1) if len(rows) else slice(0, 0)
+        """This rank's contiguous share of ``n`` rows, as a slice.
+
+        >>> [DataParallel(r, 3).rows(7) for r in range(3)]
+        [slice(0, 2, None), slice(2, 4, None), slice(4, 7, None)]
+        """
+        return slice(self.rank * n // self.world_size, (self.rank + 1) * n // self.world_size)
 
     def barrier(self):
         """Wait for every rank (with the group's timeout)."""

@@ -61,6 +61,20 @@ class Problem:
         """The keyword arguments of :func:`linclass.linear_loss` for the weights."""
         return {"class_weight": self.class_weight, "sample_weight": self.sample_weight}
 
+    def local(self):
+        """This rank's contiguous share of the rows (a full-batch solver's), as
+        ``(X, y, sample_weight, share)``: ``share`` is its part of the rows' (weighted) sum,
+        the weight of its mean in the global mean. All rows and 1.0 without a
+        data-parallel group."""
+        if self.parallel is None:
+            return self.X, self.y, self.sample_weight, 1.0
+        n, weights = self.X.shape[0], self.sample_weight
+        rows = self.parallel.rows(n)
+        local_weights = None if weights is None else weights[rows]
+        total = n if weights is None else float(weights.sum())
+        part = rows.stop - rows.start if weights is None else float(local_weights.sum())
+        return self.X[rows], self.y[rows], local_weights, part / total
+
 
 @dataclass
 class TrainResult:

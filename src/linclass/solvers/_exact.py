@@ -5,6 +5,8 @@ contiguous share of the rows, one all-reduce sums them (:meth:`linclass.ridge.Gr
 and every rank solves the same system: the model of one process.
 """
 
+import numpy as np
+
 from linclass._validation import fail
 from linclass.objective import loss_parts
 from linclass.ridge import GramStats, RidgePath, gram_stats, solve_stats
@@ -16,11 +18,7 @@ __all__ = ["EXACT", "path", "problem_stats", "report_solution"]
 def problem_stats(problem, config):
     """The :class:`~linclass.ridge.GramStats` of all of ``problem``'s rows (summed over the
     ranks of ``problem.parallel``)."""
-    X, y, weights = problem.X, problem.y, problem.sample_weight
-    if problem.parallel is not None:
-        rows = problem.parallel.rows(X.shape[0])
-        X, y = X[rows], y[rows]
-        weights = None if weights is None else weights[rows]
+    X, y, weights, _ = problem.local()
     stats = gram_stats(X, y, problem.n_classes, margin=config.margin,
                        class_weight=problem.class_weight, sample_weight=weights)
     if problem.parallel is not None and problem.parallel.world_size > 1:
@@ -36,9 +34,14 @@ def report_solution(problem, config, W, b, reg_strength, callback, **extra):
     """A :class:`TrainResult` of the converged ``(W, b)`` (float64, cast to X's dtype):
     one epoch with its objective and train/validation accuracy."""
     W, b = W.astype(problem.X.dtype), b.astype(problem.X.dtype)
-    parts = loss_parts(W, b, problem.X, problem.y, loss=config.loss, reg=config.reg,
-                       reg_strength=reg_strength, margin=config.margin,
-                       **problem.loss_weights)
+    settings = {"loss": config.loss, "reg": config.reg, "reg_strength": reg_strength,
+                "margin": config.margin, "class_weight": problem.class_weight}
+    X, y, weights, share = problem.local()  # data-parallel: this rank's rows, then summed
+    if problem.parallel is None or problem.parallel.world_size == 1:
+        parts = loss_parts(W, b, X, y, sample_weight=weights, **settings)
+    else:
+        parts = problem.parallel.loss_parts(W, b, X, y, None, share=share, dtype=np.float64,
+                                            sample_weight=weights, **settings)
     history = empty_history()
     for key, value in (("loss", parts.data_loss + parts.penalty),
                        ("data_loss", parts.data_loss), ("reg_loss", parts.penalty),

@@ -44,10 +44,6 @@ then accepts steps by their slopes (Hager and Zhang's approximate Wolfe conditio
 does the run continue with float64 weights, so that :func:`~linclass.objective.loss_parts`
 casts each block of X to float64 on the fly (about twice the time per iteration).
 
-A regularization path (:func:`path`) keeps the curvature pairs from one lambda to the next,
-each gradient change corrected by the penalty's (exact for L2), so each new lambda starts
-with quasi-Newton steps rather than a steepest-descent step of guessed length.
-
 Data-parallel (``problem.parallel``): every rank evaluates the objective on its contiguous
 share of the rows, one all-reduce (float64) sums loss and gradient, and every rank runs the
 same deterministic L-BFGS on the same numbers: the model of one process.
@@ -69,7 +65,6 @@ from linclass import backend
 from linclass._validation import fail
 from linclass.losses import SMOOTHING_GAP
 from linclass.objective import add_penalty_hessian, loss_parts, objective_hessian
-from linclass.regularizers import REGULARIZERS
 from linclass.solvers._base import (
     Solver,
     TrainResult,
@@ -106,18 +101,8 @@ class Objective:
     """
 
     def __init__(self, problem, config, reg_strength):
-        X, y, n = problem.X, problem.y, problem.X.shape[0]
-        sample_weight = problem.sample_weight
+        X, y, sample_weight, self.share = problem.local()
         self.parallel = problem.parallel
-        self.share = 1.0
-        if self.parallel is not None:
-            rows = self.parallel.rows(n)
-            total = n if sample_weight is None else float(sample_weight.sum())
-            X, y = X[rows], y[rows]
-            if sample_weight is not None:
-                sample_weight = sample_weight[rows]
-            part = len(y) if sample_weight is None else float(sample_weight.sum())
-            self.share = part / total  # this rank's share of the weighted mean
         self.device = config.device
         self.dtype = X.dtype
         self.X = backend.asarray(X, self.device) if self.device != "cpu" else X
@@ -184,15 +169,6 @@ class Objective:
         hessian = self.parallel.sum(data.reshape(-1)).reshape(data.shape)
         return add_penalty_hessian(hessian, settings["reg"], settings["reg_strength"], d * c)
 
-    def penalty_gradient(self, theta, reg_strength):
-        """The penalty's gradient at ``theta`` (flat, float64) with strength
-        ``reg_strength``: on W by the regularizer, zero on the biases."""
-        d, c = self.shape
-        out = np.zeros_like(theta)
-        out[:d * c] = REGULARIZERS[self.kwargs["reg"]](
-            theta[:d * c].reshape(d, c), reg_strength, l1_ratio=self.kwargs["l1_ratio"])[1].ravel()
-        return out
-
     def parts_at(self, theta):
         """The :class:`~linclass.objective.LossParts` at ``theta`` (cached when just
         evaluated)."""
@@ -214,11 +190,9 @@ class Minimum:
     iterations: int
     grad_norm: float
     message: str
-    memory: Memory
 
 
-def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None,
-             memory=None):
+def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None):
     """L-BFGS from ``theta0`` until the stated tolerance (see the module notes).
 
     Parameters
@@ -232,15 +206,12 @@ def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None,
         :math:`\\lVert \\nabla L(0) \\rVert_\\infty` when known (a path reuses it).
     on_iteration : callable(theta), optional
         Called after every iteration with the new iterate.
-    memory : linclass.solvers._quasi_newton.Memory, optional
-        Curvature pairs to start from (a path's previous lambda); a new one otherwise.
 
     Returns
     -------
     Minimum
-        ``memory`` holds the run's curvature pairs at the end.
     """
-    memory = Memory(MEMORY) if memory is None else memory
+    memory = Memory(MEMORY)
     # The vector work here is tiny; a multithreaded BLAS there costs 50x on a busy machine
     # (13.7 s against 0.26 s on the digits, load 8 on 2 cores). loss_parts runs large X on
     # its own threads, each with a single-threaded BLAS, so one thread loses nothing.
@@ -275,7 +246,7 @@ def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None,
             if on_iteration is not None:
                 on_iteration(theta)
     grad_norm = float(np.abs(gradient).max())
-    return Minimum(theta, grad_norm <= gtol, iterations, grad_norm, message, memory)
+    return Minimum(theta, grad_norm <= gtol, iterations, grad_norm, message)
 
 
 def widths(config):
@@ -297,18 +268,15 @@ def widths(config):
     return [*stages, final]
 
 
-def minimize_stages(objective, theta0, stages, *, tol, max_iter, scale, on_iteration=None,
-                    memory=None):
+def minimize_stages(objective, theta0, stages, *, tol, max_iter, scale, on_iteration=None):
     """:func:`minimize` at each smoothing width of ``stages`` in turn, each stage
-    warm-started from the last with a fresh memory (a narrower smoothing has other
-    curvature; ``memory`` serves the first stage); the iterations add up and share
-    ``max_iter``."""
+    warm-started from the last; the iterations add up and share ``max_iter``."""
     theta, iterations = theta0, 0
     for width in stages:
         objective.update(smoothing=width)
         found = minimize(objective, theta, tol=tol, max_iter=max(max_iter - iterations, 1),
-                         scale=scale, on_iteration=on_iteration, memory=memory)
-        theta, iterations, memory = found.theta, iterations + found.iterations, None
+                         scale=scale, on_iteration=on_iteration)
+        theta, iterations = found.theta, iterations + found.iterations
     found.iterations = iterations
     return found
 
@@ -372,17 +340,12 @@ def path(problem, config, lambdas, visit):
     stages = widths(config)
     objective.update(smoothing=stages[-1])
     scale = objective.zero_gradient_norm()  # the penalty's gradient vanishes at W = 0
-    theta, memory = np.zeros(d * c + c), None
+    theta = np.zeros(d * c + c)
     for k, lam in enumerate(lambdas):
-        if memory is not None:  # the curvature pairs carry over, corrected for the penalty
-            previous = objective.kwargs["reg_strength"]
-            memory.correct(lambda s, new=lam, old=previous: objective.penalty_gradient(s, new)
-                           - objective.penalty_gradient(s, old))
         objective.update(reg_strength=lam)
         found = minimize_stages(objective, theta, stages if k == 0 else stages[-1:],
-                                tol=config.tol, max_iter=config.max_iter, scale=scale,
-                                memory=memory)
-        theta, memory = found.theta, found.memory
+                                tol=config.tol, max_iter=config.max_iter, scale=scale)
+        theta = found.theta
         if not visit(lam, *_split(theta, d, c), found.iterations, found.converged):
             return
 

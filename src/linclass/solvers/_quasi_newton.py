@@ -31,10 +31,6 @@ random; the slopes :math:`\varphi'(\alpha) = g(\theta + \alpha p)^\top p` come f
 gradient, accurate to float32 relative to its terms, and decide instead. :math:`\epsilon` is
 ``NOISE_ULPS`` units in the last place of the evaluation's dtype.
 
-The memory outlives a run: a regularization path keeps it from one lambda to the next with
-every :math:`y_i` corrected by the penalty's change (exact for L2, whose gradient is linear),
-so the first step at the next lambda is already a quasi-Newton step.
-
 References
 ----------
 .. [1] J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer 2006.
@@ -101,15 +97,6 @@ class Memory:
         for (s, y, rho), alpha in zip(self.pairs, reversed(alphas), strict=True):
             q += (alpha - rho * (y @ q)) * s
         return -q
-
-    def correct(self, change):
-        """Add ``change(s)`` to every ``y`` (the gradient's change over ``s`` that a new
-        objective adds, e.g. a new penalty strength); pairs left without positive curvature
-        are dropped."""
-        pairs = list(self.pairs)
-        self.pairs.clear()
-        for s, y, _ in pairs:
-            self.add(s, y + change(s))
 
 
 def line_search(f, theta, direction, value, gradient, step, *, noise):
