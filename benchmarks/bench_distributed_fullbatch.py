@@ -150,7 +150,6 @@ def worker(rows, out):
     all-reduces; rank 0 writes the numbers to ``out``."""
     from linclass import distributed
     from linclass.config import TrainConfig
-    from linclass.objective import loss_parts
     from linclass.ridge import gram_stats, solve_stats
     from linclass.training import train
 
@@ -202,15 +201,6 @@ def worker(rows, out):
                                          EXACT_REPEATS)
         report["solve_seconds"] = best_of(lambda: solve_stats(stats, EXACT_LAMBDA),
                                           EXACT_REPEATS)
-        # one rank's share as DataParallel.loss_parts evaluates it (one block of all its
-        # rows) against loss_parts' default cache-sized blocks
-        half = slice(0, rows // 2)
-        W, b = np.zeros((D, C), np.float32), np.zeros(C, np.float32)
-        report["share_seconds"] = {
-            label: best_of(lambda block=block: loss_parts(
-                W, b, X[half], y[half], loss="softmax", reg="l2", reg_strength=LBFGS_LAMBDA,
-                block_rows=block), 3)
-            for label, block in (("default blocks", None), ("one block", max(rows // 2, 1)))}
     else:  # one all-reduce of each size between the ranks (DataParallel.sum, as the solvers)
         report["allreduce_seconds"] = {}
         for name, floats in (("lbfgs", lbfgs_floats()), ("exact", exact_floats())):
@@ -295,8 +285,8 @@ def scaling_model(base, parallel):
         return compute, compute + evals_per_iteration * allreduce
 
     def exact_time(p, allreduce):
-        compute = gram / p + solve + rest
-        return compute, compute + allreduce
+        compute = gram / p + solve + rest / p
+        return compute, compute + 2 * allreduce  # the statistics, then the report's objective
 
     rows = []
     for p in MACHINES:
@@ -308,7 +298,8 @@ def scaling_model(base, parallel):
         "## Scaling model",
         "",
         "Per L-BFGS iteration: T(P) = T_split(N) / P + T_serial + e * A(bytes_eval, P); per "
-        "exact solve: T(P) = T_gram(N) / P + T_solve + T_report + A(bytes_exact, P), with the "
+        "exact solve: T(P) = (T_gram(N) + T_report(N)) / P + T_solve + A(bytes_exact, P) + "
+        "A(bytes_eval, P), with the "
         "ring all-reduce A(bytes, P) = 2 (P-1)/P * bytes / bandwidth + 2 (P-1) * latency "
         "(0 for P = 1).",
         "",
@@ -324,9 +315,11 @@ def scaling_model(base, parallel):
         f"- Exact solve ({exact_total:.3f} s in 1 process): T_gram = {gram:.3f} s (the Gram "
         f"statistics, N D^2 / 2 multiply-adds, split over P), T_solve = {solve:.3f} s (the "
         f"float64 Cholesky factorization and solve of the {D} x {D} system, D^3 / 3, not "
-        f"split), T_report = {rest:.3f} s (the rest of `train`: the objective over all N rows "
-        "and the training accuracy in `report_solution`, which every rank computes on all "
-        f"rows: not split); one all-reduce of {exact_bytes:,} bytes.",
+        f"split), T_report = {rest:.3f} s (the rest of `train`: `report_solution`'s objective "
+        "over each rank's rows, split over P, and its training accuracy on up to 10,000 "
+        "rows, which every rank computes, here counted as split); one all-reduce of "
+        f"{exact_bytes:,} bytes for the statistics and one of {lbfgs_bytes:,} for the "
+        "reported objective (the model charges the larger for both).",
         "",
         "| machines P | L-BFGS s / iteration | compute share | speed-up | exact solve s | "
         "compute share | speed-up |",
@@ -393,7 +386,6 @@ def main():
                 f"{ex['allreduce']['seconds']:.3f} of {ex['seconds']:.3f} |")
     base = reports[SETTINGS[0][0]]
     parallel = reports[SETTINGS[2][0]]
-    share = base["share_seconds"]
     lines = [
         "# Data-parallel full-batch solvers: L-BFGS and the exact solve, 1 vs 2 processes",
         "",
@@ -408,7 +400,7 @@ def main():
         f"{ALLREDUCE_REPEATS} `DataParallel.sum` calls of that size between the 2 local gloo "
         "processes. Each rank is pinned to the listed cores (`loss_parts` sizes its thread "
         "pool, `linclass.objective.THREADS`, by the CPU affinity, not by the BLAS thread "
-        "count; the full-batch data-parallel path passes one block, so one thread).",
+        "count).",
         "",
         "| setting | processes | BLAS threads per rank | cores (per rank) | `loss_parts` threads "
         "| L-BFGS s / iteration "
@@ -427,11 +419,6 @@ def main():
         "all-reduce (incl. waiting for rank 1) of the solve's |",
         "|---|---|---|---|",
         *traffic,
-        "",
-        f"One rank's share ({n // 2:,} rows), one softmax loss + gradient at W = 0, 1 core: "
-        f"{share['default blocks']:.3f} s with `loss_parts`' default cache-sized blocks, "
-        f"{share['one block']:.3f} s as one block of all its rows (what "
-        "`DataParallel.loss_parts` passes, `block_rows=len(y)`).",
         "",
         *scaling_model(base, parallel),
         "",
