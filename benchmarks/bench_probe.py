@@ -130,7 +130,7 @@ def sk_head(est):
     return est.coef_.T.astype(np.float64), est.intercept_.astype(np.float64)
 
 
-def measure(name, data, *, loop=True, cv=True, svc=True, loop_budget=600.0):
+def measure(name, data, *, loop=True, cv=True, svc=True, ridge=True, loop_budget=600.0):
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, RidgeClassifierCV
     from sklearn.svm import LinearSVC
 
@@ -243,12 +243,13 @@ def measure(name, data, *, loop=True, cv=True, svc=True, loop_budget=600.0):
                                          n_classes=c, validation=(X_val, y_val)))
     row("linclass least squares, auto λ (one eigh)", t_exact, exact.W, exact.b,
         exact.history["reg_strength"], probabilities=False)
-    ridge = RidgeClassifierCV(alphas=2 * grid * n)
-    _, t_ridge = timed(lambda: ridge.fit(np.concatenate([X, X_val]),
-                                         np.concatenate([y, y_val])))
-    row("RidgeClassifierCV (same grid, LOO)", t_ridge, ridge.coef_.T.astype(np.float64),
-        np.atleast_1d(ridge.intercept_).astype(np.float64), float(ridge.alpha_) / (2 * n),
-        probabilities=False)
+    if ridge:
+        est = RidgeClassifierCV(alphas=2 * grid * n)
+        _, t_ridge = timed(lambda: est.fit(np.concatenate([X, X_val]),
+                                           np.concatenate([y, y_val])))
+        row("RidgeClassifierCV (same grid, LOO)", t_ridge, est.coef_.T.astype(np.float64),
+            np.atleast_1d(est.intercept_).astype(np.float64), float(est.alpha_) / (2 * n),
+            probabilities=False)
     if svc:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -324,6 +325,7 @@ def main(argv=None):
     parser.add_argument("--no-loop", nargs="*", default=[], metavar="DATA",
                         help="data sets without the scikit-learn loop over the grid")
     parser.add_argument("--no-svc", nargs="*", default=[], metavar="DATA")
+    parser.add_argument("--no-ridge", nargs="*", default=[], metavar="DATA")
     parser.add_argument("--loop-budget", type=float, default=600.0, metavar="SECONDS",
                         help="stop the scikit-learn loop after the fit that passes this time")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -341,7 +343,8 @@ def main(argv=None):
         data = DATASETS[name]()
         print(name, [a.shape for a in data[::2]], flush=True)
         rows += measure(name, data, loop=name not in args.no_loop,
-                        svc=name not in args.no_svc, loop_budget=args.loop_budget)
+                        svc=name not in args.no_svc, ridge=name not in args.no_ridge,
+                        loop_budget=args.loop_budget)
         write_results(args.out, report(rows, load))
 
 
