@@ -119,7 +119,7 @@ class Objective:
 
     def update(self, **settings):
         """Change ``reg_strength`` (a regularization path) or ``smoothing`` (a continuation
-        stage); forgets the cached evaluation."""
+        stage); forgets the cached evaluation when a value changes."""
         if any(self.kwargs.get(key) != value for key, value in settings.items()):
             self.kwargs.update(settings)
             self.last = None
@@ -226,6 +226,9 @@ def minimize(objective, theta0, *, tol, max_iter, scale=None, on_iteration=None)
                 message = "iteration limit reached"
                 break
             direction = memory.direction(gradient)
+            if not gradient @ direction < 0:  # rounding broke the memory: start it afresh
+                memory.pairs.clear()
+                direction = -gradient
             # the first step of a fresh memory: unit length along -g (no curvature known)
             step = 1.0 if len(memory) else 1.0 / np.linalg.norm(gradient)
             found = line_search(objective, theta, direction, value, gradient, step,

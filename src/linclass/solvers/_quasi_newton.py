@@ -42,7 +42,7 @@ from collections import deque
 
 import numpy as np
 
-__all__ = ["MAX_TRIALS", "Memory", "line_search"]
+__all__ = ["MAX_TRIALS", "NOISE_ULPS", "Memory", "line_search"]
 
 #: Armijo's constant (the share of the linear decrease a step must achieve).
 C1 = 1e-4
