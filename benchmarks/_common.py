@@ -71,3 +71,36 @@ def write_results(path, text):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def launch_ranks(module, worker_args, out, processes, threads, cores=None):
+    """Run ``python -m module --worker *worker_args`` as ``processes`` ranks of a gloo group
+    on 127.0.0.1 (one process: no group), each with ``threads`` BLAS/OpenMP threads and,
+    when ``cores(rank)`` is given, pinned to those cores; wait for all, and return the JSON
+    that rank 0 wrote to ``out``."""
+    import json
+    import socket
+    import subprocess
+    from functools import partial
+
+    out = Path(out)
+    out.unlink(missing_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    procs = []
+    for rank in range(processes):
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads),
+               "OPENBLAS_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+        if processes > 1:
+            env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
+                       WORLD_SIZE=str(processes))
+        pin = None
+        if cores is not None and hasattr(os, "sched_setaffinity"):
+            pin = partial(os.sched_setaffinity, 0, cores(rank))
+        procs.append(subprocess.Popen([sys.executable, "-m", module, "--worker",
+                                       *map(str, worker_args)], env=env, preexec_fn=pin))
+    for p in procs:
+        if p.wait() != 0:
+            raise SystemExit(f"a worker failed with exit status {p.returncode}")
+    return json.loads(out.read_text())

@@ -17,16 +17,13 @@ Run from the repository root::
 import argparse
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import RESULTS_DIR, footer, write_results
+from benchmarks._common import RESULTS_DIR, footer, launch_ranks, write_results
 
 N, D, C = 1_000_000, 512, 100
 BATCH = 1024
@@ -59,14 +56,15 @@ def worker(folder, out, device):
 
     group = distributed.init() if "RANK" in os.environ else distributed.DataParallel(0, 1)
     features = load_features(folder)
-    config = TrainConfig(loss="softmax", optimizer="sgd", lr=1e-3, reg_strength=1e-4,
-                         batch_size=BATCH, epochs=1, early_stopping=False, schedule="constant")
+    config = TrainConfig(loss="softmax", solver="minibatch", optimizer="sgd", lr=1e-3,
+                         reg_strength=1e-4, batch_size=BATCH, epochs=1, early_stopping=False,
+                         schedule="constant", device=device)
     if device != "cpu":  # import torch and the array-API wrapper before the clock starts
         backend.namespace(backend.asarray(np.zeros(1), device))
     group.barrier()
     start = time.perf_counter()
     result = train(features.X, features.y, config, n_classes=C,
-                   parallel=group if group.world_size > 1 else None, device=device)
+                   parallel=group if group.world_size > 1 else None)
     group.barrier()
     seconds = time.perf_counter() - start
     if group.is_main:
@@ -77,23 +75,8 @@ def worker(folder, out, device):
 
 def run(folder, processes, threads, device):
     out = Path(folder) / "timing.json"
-    out.unlink(missing_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    procs = []
-    for rank in range(processes):
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads),
-               "OPENBLAS_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-        if processes > 1:
-            env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
-                       WORLD_SIZE=str(processes))
-        procs.append(subprocess.Popen([sys.executable, "-m", "benchmarks.bench_distributed",
-                                       "--worker", str(folder), str(out), device], env=env))
-    for p in procs:
-        if p.wait() != 0:
-            raise SystemExit(f"a worker failed with exit status {p.returncode}")
-    return json.loads(out.read_text())
+    return launch_ranks("benchmarks.bench_distributed", [folder, out, device], out, processes,
+                        threads)
 
 
 def main():

@@ -35,18 +35,15 @@ Run from the repository root::
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import RESULTS_DIR, best_of, footer, write_results
+from benchmarks._common import RESULTS_DIR, best_of, footer, launch_ranks, write_results
 
 N, D, C = 100_000, 768, 100
 LBFGS_LAMBDA, LBFGS_ITERATIONS = 1e-4, 20
@@ -232,26 +229,8 @@ def cores(rank, threads):
 
 def run(folder, rows, processes, threads):
     out = Path(folder) / "timing.json"
-    out.unlink(missing_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    procs = []
-    for rank in range(processes):
-        env = {**os.environ, "OMP_NUM_THREADS": str(threads),
-               "OPENBLAS_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-        if processes > 1:
-            env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
-                       WORLD_SIZE=str(processes))
-        pin = partial(os.sched_setaffinity, 0, cores(rank, threads)) \
-            if hasattr(os, "sched_setaffinity") else None
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.bench_distributed_fullbatch",
-             "--worker", str(rows), str(out)], env=env, preexec_fn=pin))
-    for p in procs:
-        if p.wait() != 0:
-            raise SystemExit(f"a worker failed with exit status {p.returncode}")
-    return json.loads(out.read_text())
+    return launch_ranks("benchmarks.bench_distributed_fullbatch", [rows, out], out, processes,
+                        threads, cores=lambda rank: cores(rank, threads))
 
 
 def allreduce_cell(measured, floats):
