@@ -67,10 +67,16 @@ MIN_CURVATURE = 1e-10
 
 
 class Memory:
-    """The last ``size`` curvature pairs ``(s, y)`` of an L-BFGS run, float64."""
+    r"""The last ``size`` curvature pairs ``(s, y)`` of an L-BFGS run, float64.
 
-    def __init__(self, size):
+    ``precondition`` (a function ``v -> P v``, P symmetric positive definite, optional)
+    replaces the identity of :math:`H_0 = \gamma I`: :math:`H_0 = \gamma P` with
+    :math:`\gamma = s^\top y / y^\top P y` of the newest pair, and :math:`-P g` is the first
+    direction (:mod:`linclass.solvers._precondition`)."""
+
+    def __init__(self, size, precondition=None):
         self.pairs = deque(maxlen=size)
+        self.precondition = precondition
 
     def __len__(self):
         return len(self.pairs)
@@ -91,9 +97,15 @@ class Memory:
             alpha = rho * (s @ q)
             q -= alpha * y
             alphas.append(alpha)
-        if self.pairs:
+        if self.precondition is None:
+            if self.pairs:
+                s, y, rho = self.pairs[-1]
+                q *= 1.0 / (rho * (y @ y))  # gamma = s.y / y.y
+        elif self.pairs:
             s, y, rho = self.pairs[-1]
-            q *= 1.0 / (rho * (y @ y))  # gamma = s.y / y.y
+            q = self.precondition(q) / (rho * (y @ self.precondition(y)))  # gamma P q
+        else:
+            q = self.precondition(q)
         for (s, y, rho), alpha in zip(self.pairs, reversed(alphas), strict=True):
             q += (alpha - rho * (y @ q)) * s
         return -q
