@@ -20,9 +20,10 @@ an approximate inverse Hessian that holds the whole of the features' correlation
 scales, the part that makes raw pixels and HOG features ill-conditioned (L-BFGS's scaled
 identity learns them over hundreds of iterations). L-BFGS then starts from
 :math:`H_0 = \gamma P` (:class:`linclass.solvers._quasi_newton.Memory`). Measured on 36,000
-CIFAR-10 training images, softmax at lambda 1e-2: raw pixels 271 -> 16 iterations (30.2 s ->
-2.8 s, plus 4.1 s for the Gram matrix and its factorization), HOG+HSV 137 -> 30 (21.8 s ->
-9.2 s, plus 7.1 s), to the same objective; on the standardized digits (64 features) 70 -> 61.
+CIFAR-10 training images, softmax at lambda 1e-2 (``benchmarks/results/precondition.md``,
+the Gram matrix and its factorization included): raw pixels 271 -> 17 iterations, 45.0 s ->
+7.5 s; HOG+HSV 132 -> 29, 31.3 s -> 16.8 s; the same objective. On the standardized digits
+(64 features) 70 -> 61 iterations.
 
 :math:`\tilde M` is the least-squares solver's Gram statistics
 (:func:`linclass.solvers._exact.problem_stats`: float32 row blocks, with the sample and class
